@@ -1,0 +1,1 @@
+"""Commands of the score stage."""

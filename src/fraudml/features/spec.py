@@ -1,0 +1,86 @@
+"""The feature spec: what a feature table holds, written beside it and stored with every model.
+
+A model checks the spec's hash against the features the code computes before it
+scores, so a model is never fed columns that mean something else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from fraudml.errors import InputError
+
+# columns of a feature table that are not features
+ID_COLUMNS = ("msisdn", "as_of")
+TARGET_COLUMNS = ("label", "fraud_type")
+
+
+@dataclass(frozen=True)
+class FeatureDef:
+    name: str
+    dtype: str  # "float64" or "int64"
+    family: str  # volume, diversity, reciprocity, durations, timing, location, devices, account, sms_data, graph
+    description: str  # what it measures, in an analyst's words
+    window_days: int | None = None  # trailing window, None when not windowed
+    source: str = ""  # canonical table it comes from; its absence makes the feature null
+    unit: str = ""  # for reasons in words: "calls", "s", "share", ...
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    features: tuple[FeatureDef, ...]
+    windows: tuple[int, ...] = (1, 7, 30)
+    version: int = 1
+    params: dict = field(default_factory=dict)  # settings that change values (label delay, ...)
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.features]
+
+    @property
+    def hash(self) -> str:
+        """Changes whenever a name, type, window or value-changing parameter changes."""
+        payload = json.dumps(
+            {"version": self.version, "windows": list(self.windows), "params": self.params,
+             "features": [[f.name, f.dtype, f.window_days, f.source] for f in self.features]},
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict:
+        return {"version": self.version, "windows": list(self.windows), "params": self.params,
+                "hash": self.hash, "features": [asdict(f) for f in self.features]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> FeatureSpec:
+        spec = cls(
+            features=tuple(FeatureDef(**f) for f in data["features"]),
+            windows=tuple(data.get("windows", ())),
+            version=data.get("version", 1),
+            params=data.get("params", {}),
+        )
+        if "hash" in data and data["hash"] != spec.hash:
+            raise InputError(f"feature spec hash {data['hash']} does not match its contents ({spec.hash}): the file was edited")
+        return spec
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> FeatureSpec:
+        path = Path(path)
+        try:
+            return cls.from_dict(json.loads(path.read_text()))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise InputError(f"{path}: not a readable feature spec ({exc})") from exc
+
+
+def spec_path(feature_table: str | Path) -> Path:
+    """The spec file written beside a feature table: ``features.parquet`` -> ``features.spec.json``."""
+    p = Path(feature_table)
+    return p.with_name(p.name.removesuffix(".parquet") + ".spec.json")

@@ -1,0 +1,208 @@
+"""The canonical tables: their schemas, and reading and writing a canonical folder.
+
+Every source (the Sichuan competition files, an operator's Parquet, the simulator)
+is brought into these tables; nothing downstream knows where data came from.
+Timestamps are naive local time of the operator. A canonical folder holds one
+Parquet table per name, either ``<name>.parquet`` or a folder ``<name>/`` of parts.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from fraudml.errors import InputError
+
+TIMESTAMP = pa.timestamp("us")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    nullable: bool = False
+    allowed: tuple[str, ...] | None = None  # closed set of values (directions, labels)
+    min_value: float | None = None  # smallest allowed value of a numeric column
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()  # columns that identify a row; empty when events may repeat
+    description: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        return [c.name for c in self.columns if not c.nullable]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema([pa.field(c.name, c.type, nullable=c.nullable) for c in self.columns])
+
+
+_MSISDN = Column("msisdn", pa.string(), description="the phone number (or its pseudonym)")
+
+ACCOUNTS = TableSchema(
+    "accounts",
+    (
+        _MSISDN,
+        Column("activated_at", TIMESTAMP, True, description="when the number was activated"),
+        Column("id_holder", pa.string(), True, description="ID card (or its pseudonym) the number is registered to"),
+        Column("numbers_on_id", pa.int32(), True, min_value=0, description="numbers registered to the same ID card"),
+        Column("home_city", pa.string(), True, description="city where the account was opened"),
+        Column("home_county", pa.string(), True, description="county or branch where the account was opened"),
+        Column("plan", pa.string(), True, description="tariff plan"),
+        Column("closed_at", TIMESTAMP, True, description="when the number was shut down"),
+    ),
+    key=("msisdn",),
+    description="one row per phone number",
+)
+
+ACCOUNT_MONTHS = TableSchema(
+    "account_months",
+    (
+        _MSISDN,
+        Column("month", pa.date32(), description="first day of the month"),
+        Column("arpu", pa.float64(), True, description="spend in the month (may be negative after refunds)"),
+    ),
+    key=("msisdn", "month"),
+    description="monthly spend of each number",
+)
+
+CALLS = TableSchema(
+    "calls",
+    (
+        _MSISDN,
+        Column("counterpart", pa.string(), description="the other party's number"),
+        Column("direction", pa.string(), allowed=("out", "in", "fwd"), description="out, in or fwd (forwarded)"),
+        Column("started_at", TIMESTAMP, description="start of the call"),
+        Column("duration_s", pa.int32(), min_value=0, description="duration in seconds"),
+        Column("city", pa.string(), True, description="city where the subscriber was during the call"),
+        Column("county", pa.string(), True, description="county where the subscriber was during the call"),
+        Column("cell", pa.string(), True, description="serving cell"),
+        Column("imei", pa.string(), True, description="device (IMEI or its pseudonym)"),
+    ),
+    description="voice calls, one row per call leg seen from msisdn",
+)
+
+SMS = TableSchema(
+    "sms",
+    (
+        _MSISDN,
+        Column("counterpart", pa.string(), description="the other party's number"),
+        Column("direction", pa.string(), allowed=("out", "in"), description="out (sent) or in (received)"),
+        Column("sent_at", TIMESTAMP, description="when the message was sent"),
+    ),
+    description="text messages",
+)
+
+APP_USAGE = TableSchema(
+    "app_usage",
+    (
+        _MSISDN,
+        Column("month", pa.date32(), description="first day of the month"),
+        Column("app", pa.string(), description="app or service name"),
+        Column("mb", pa.float64(), min_value=0, description="data volume in MB"),
+    ),
+    description="monthly mobile data use per app",
+)
+
+LABELS = TableSchema(
+    "labels",
+    (
+        _MSISDN,
+        Column("label", pa.int8(), allowed=("0", "1"), description="1 = fraud, 0 = normal"),
+        Column("labelled_at", TIMESTAMP, True, description="when the label was confirmed"),
+        Column("fraud_type", pa.string(), True, description="kind of fraud, for fraud numbers"),
+    ),
+    key=("msisdn",),
+    description="known outcome per number",
+)
+
+TABLES: dict[str, TableSchema] = {
+    t.name: t for t in (ACCOUNTS, ACCOUNT_MONTHS, CALLS, SMS, APP_USAGE, LABELS)
+}
+
+
+def table_path(folder: str | Path, name: str) -> Path | None:
+    """Where table ``name`` lives in a canonical folder, or None when the folder lacks it."""
+    folder = Path(folder)
+    for candidate in (folder / f"{name}.parquet", folder / name):
+        if candidate.exists():
+            return candidate
+    return None
+
+
+def read_table(folder: str | Path, name: str, *, required: bool = True) -> pd.DataFrame | None:
+    """Read canonical table ``name`` from ``folder`` as a DataFrame with the canonical columns.
+
+    A table the folder lacks is an error when ``required``, else None (features
+    from a missing table are missing, not zero).
+    """
+    schema = TABLES[name]
+    path = table_path(folder, name)
+    if path is None:
+        if required:
+            raise InputError(f"{Path(folder) / (name + '.parquet')}: table '{name}' is missing")
+        return None
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise InputError(f"{path}: cannot read as Parquet ({exc})") from exc
+    missing = [c for c in schema.names if c not in table.column_names and c in schema.required]
+    if missing:
+        raise InputError(f"{path}: required column(s) {', '.join(missing)} missing; found {', '.join(table.column_names)}")
+    df = table.to_pandas()
+    for col in schema.columns:  # optional columns a source lacks are all-null
+        if col.name not in df.columns:
+            df[col.name] = pd.Series(pd.NA, index=df.index, dtype="object")
+    return df[schema.names]
+
+
+def to_arrow(df: pd.DataFrame, name: str) -> pa.Table:
+    """Cast a DataFrame that holds a canonical table's columns to its exact Arrow schema."""
+    schema = TABLES[name]
+    arrays = []
+    for col in schema.columns:
+        values = df[col.name] if col.name in df.columns else pd.Series([None] * len(df))
+        if pa.types.is_integer(col.type):
+            values = pd.array(values, dtype="Int64")
+        arrays.append(pa.array(values, type=col.type, from_pandas=True))
+    return pa.Table.from_arrays(arrays, schema=schema.arrow_schema())
+
+
+def write_atomic(table: pa.Table, path: str | Path) -> Path:
+    """Write a Parquet file so that ``path`` never holds a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_table(df: pd.DataFrame, folder: str | Path, name: str) -> Path:
+    """Write canonical table ``name`` into ``folder`` as ``<name>.parquet``."""
+    return write_atomic(to_arrow(df, name), Path(folder) / f"{name}.parquet")
