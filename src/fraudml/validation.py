@@ -76,8 +76,11 @@ def _parse_timestamp(values: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.dt.tz_localize(None) if values.dt.tz is not None else values
     text = values.astype("string").str.strip()
-    stamp = pd.to_datetime(text, format="%Y-%m-%d %H:%M:%S", errors="coerce")
-    retry = stamp.isna() & text.notna()
+    # pandas reads words like 'today' as dates whatever the format, so only date-shaped text is parsed
+    shaped = text.str.match(r"^\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+    stamp = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+    stamp[shaped] = pd.to_datetime(text[shaped], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+    retry = shaped & stamp.isna()  # other ISO forms: a 'T', fractions of a second, a bare date
     if retry.any():
         stamp[retry] = pd.to_datetime(text[retry], format="ISO8601", errors="coerce")
     return stamp
@@ -106,10 +109,11 @@ def _coerce(col: Column, values: pd.Series) -> pd.Series:
         return _parse_month(values) if col.name == "month" else pd.to_datetime(values, errors="coerce")
     if pa.types.is_integer(t):
         number = pd.to_numeric(values, errors="coerce")
-        whole = number.notna() & (np.floor(number) == number)
+        whole = np.isfinite(number) & (np.floor(number) == number)
         return number.where(whole).astype("Int64")
     if pa.types.is_floating(t):
-        return pd.to_numeric(values, errors="coerce").astype("Float64")
+        number = pd.to_numeric(values, errors="coerce").astype("float64")
+        return number.where(np.isfinite(number)).astype("Float64")
     text = values.astype("string").str.strip()
     return text.mask(text == "")
 

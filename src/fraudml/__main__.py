@@ -1,0 +1,5 @@
+"""``python -m fraudml`` runs the command line."""
+
+from fraudml.cli import main
+
+main()
