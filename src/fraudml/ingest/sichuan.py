@@ -1,0 +1,198 @@
+"""Read the 2020 Digital Sichuan competition's CSV files into canonical tables, and write
+canonical tables back out in that format.
+
+A source folder holds any subset of the four tables, under the competition's names
+(``train_voc.csv``, ``test_user.csv``) or bare ones (``voc.csv``). Each raw table is
+read in one pass with pyarrow's CSV reader as text, mapped to canonical tables
+(:mod:`fraudml.ingest.sichuan_format`), optionally pseudonymised, validated and
+written; bad rows go to the quarantine. See docs/sichuan.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from fraudml.errors import InputError
+from fraudml.ingest import sichuan_format as fmt
+from fraudml.pseudonymise import key_from_env, pseudonymise_table
+from fraudml.tables import TABLES, write_table
+from fraudml.validation import Validated, validate, write_quarantine
+
+log = logging.getLogger(__name__)
+
+RAW_TABLES = ("user", "voc", "sms", "app")
+_FILE_NAME = re.compile(r"^(?:(?:train|test)_)?(user|voc|sms|app)\.csv$", re.IGNORECASE)
+_EXAMPLES = 3
+
+
+def find_tables(src: str | Path) -> dict[str, Path]:
+    """The CSV file of each raw table present in ``src``; two candidates for one table is an error."""
+    src = Path(src)
+    if not src.is_dir():
+        raise InputError(f"{src}: not a folder (expected a folder of Sichuan CSV files such as train_user.csv or voc.csv)")
+    found: dict[str, list[Path]] = {}
+    for path in sorted(src.iterdir()):
+        match = _FILE_NAME.match(path.name)
+        if match and path.is_file():
+            found.setdefault(match[1].lower(), []).append(path)
+    clashes = {t: paths for t, paths in found.items() if len(paths) > 1}
+    if clashes:
+        table, paths = next(iter(clashes.items()))
+        raise InputError(
+            f"{src}: {len(paths)} files for the {table} table: {', '.join(p.name for p in paths)}; "
+            "keep one per folder (ingest train and test files into separate folders)"
+        )
+    if not found:
+        raise InputError(
+            f"{src}: no Sichuan tables found; expected user.csv, voc.csv, sms.csv, app.csv "
+            "(optionally prefixed train_ or test_)"
+        )
+    return {t: found[t][0] for t in RAW_TABLES if t in found}
+
+
+def _first_non_utf8_line(path: Path) -> int | None:
+    with path.open("rb") as lines:
+        for number, line in enumerate(lines, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
+
+
+def _not_utf8(path: Path, line: int | None) -> InputError:
+    where = f"line {line}" if line else "the file"
+    return InputError(
+        f"{path}: {where} is not UTF-8 text; exports from Chinese systems are often GBK-encoded: "
+        f"convert the file, e.g. iconv -f GBK -t UTF-8 {path.name} > utf8_{path.name}"
+    )
+
+
+def _header(path: Path) -> list[str]:
+    with path.open("rb") as f:
+        first = f.readline()
+    if not first.strip():
+        raise InputError(f"{path}: the file is empty (no header line)")
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _not_utf8(path, 1) from None
+    return [name.strip() for name in next(csv.reader([text]))]
+
+
+def read_raw(path: str | Path, table: str) -> pd.DataFrame:
+    """Raw table ``table`` from ``path``: the format's columns as text, missing value tokens as
+    null, other columns ignored (and logged). Unusable files raise InputError."""
+    path = Path(path)
+    header = _header(path)
+    missing = [c for c in fmt.COLUMNS[table] if c not in header]
+    if missing:
+        hint = " (only one column: is the file comma-separated?)" if len(header) == 1 else ""
+        raise InputError(
+            f"{path}: required column(s) {', '.join(missing)} missing from the Sichuan {table} table; "
+            f"found: {', '.join(header)}{hint}"
+        )
+    keep = [c for c in header if fmt.is_format_column(table, c)]
+    ignored = [c for c in header if c not in keep]
+    if ignored:
+        log.warning("%s: ignored column(s) not in the Sichuan %s table: %s", path, table, ", ".join(ignored))
+
+    malformed: list[pacsv.InvalidRow] = []
+
+    def on_malformed(row: pacsv.InvalidRow) -> str:
+        malformed.append(row)
+        return "skip"
+
+    try:
+        data = pacsv.read_csv(
+            path,
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_malformed),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in header},
+                include_columns=keep,
+                null_values=list(fmt.MISSING_TOKENS),
+                strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc):
+            raise _not_utf8(path, _first_non_utf8_line(path)) from None
+        raise InputError(f"{path}: not a readable CSV file ({exc})") from None
+    if malformed:
+        shown = "; ".join(
+            (f"line {r.number}: " if r.number else "") + f"{r.actual_columns} fields, expected {r.expected_columns} ({r.text[:80]!r})"
+            for r in malformed[:_EXAMPLES]
+        )
+        raise InputError(f"{path}: {len(malformed):,} row(s) do not have the header's {len(header)} fields, e.g. {shown}")
+    if data.num_rows == 0:
+        raise InputError(f"{path}: the {table} table has a header but no rows")
+    return data.to_pandas()
+
+
+def _remove_stale(out: Path, written: set[str], quarantined: set[str]) -> None:
+    """Drop canonical tables (and quarantines) an earlier run left in ``out`` that this
+    source does not produce, so a missing table stays missing."""
+    for name in TABLES:
+        if name not in written:
+            (out / f"{name}.parquet").unlink(missing_ok=True)
+        if name not in quarantined:
+            (out / "_quarantine" / f"{name}.parquet").unlink(missing_ok=True)
+
+
+def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = False) -> list[Validated]:
+    """Ingest the Sichuan tables in folder ``src`` into canonical tables in ``out``.
+
+    Returns one :class:`Validated` per canonical table written (read = kept + quarantined).
+    With ``pseudonymise``, numbers, counterparts and IMEIs are replaced by keyed hashes
+    (key from FRAUDML_PSEUDONYM_KEY) before anything is written, quarantine included.
+    """
+    out = Path(out)
+    files = find_tables(src)
+    key = key_from_env() if pseudonymise else None
+    results = []
+    for table, path in files.items():
+        raw = read_raw(path, table)
+        for name, df in fmt.to_canonical(table, raw).items():
+            if key is not None:
+                df = pseudonymise_table(df, name, key)
+            result = validate(df, name, path)
+            write_table(result.kept, out, name)
+            write_quarantine(result, out)
+            results.append(result)
+        del raw
+    _remove_stale(out, {r.name for r in results}, {r.name for r in results if len(r.quarantined)})
+    return results
+
+
+def _write_csv_atomic(df: pd.DataFrame, path: Path) -> Path:
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        pacsv.write_csv(table, tmp, write_options=pacsv.WriteOptions(quoting_style="needed"))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_sichuan(tables: dict[str, pd.DataFrame], out: str | Path) -> list[Path]:
+    """Write canonical ``tables`` as the Sichuan format's user.csv, voc.csv, sms.csv and app.csv
+    (those the tables can fill) in ``out``; returns the files written.
+
+    Lost on the way: activated_at, id_holder, plan, closed_at, cell, labelled_at,
+    fraud_type, and times below a second.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    return [_write_csv_atomic(df, out / f"{table}.csv") for table, df in fmt.from_canonical(tables).items()]
