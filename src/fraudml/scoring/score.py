@@ -1,0 +1,199 @@
+"""Scoring: feature rows in, one row per number out (score, rank, decision, reasons, model version).
+
+``score_frame`` is the pure step on one chunk of feature rows; ``score_chunks``
+runs it over an iterable of chunks, accumulates drift counts and ranks the
+whole batch at the end; ``score_folder`` builds the features of each chunk of
+numbers from a canonical folder first. Per-feature contributions cost far more
+than a prediction, so they are computed only for the rows that need reasons
+(alerts and reviews).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fraudml.errors import InputError
+from fraudml.features.spec import FeatureSpec
+from fraudml.scoring.drift import DriftCounter, Reference
+from fraudml.scoring.numbers import known_numbers, read_numbers, select
+from fraudml.scoring.output import REASONS, SCORES
+from fraudml.scoring.reasons import top_reasons
+
+ALL_MISSING = "all features missing"
+NEEDS_REASONS = ("alert", "review")
+CHUNK = 100_000
+
+
+@dataclass
+class ScoreResult:
+    scores: pd.DataFrame  # the output contract's columns, ranked
+    rejects: pd.DataFrame  # msisdn, reason
+    drift: pd.DataFrame  # feature, psi, missing_train, missing_batch
+    numbers_in: int
+
+    @property
+    def scored(self) -> int:
+        return len(self.scores)
+
+    @property
+    def rejected(self) -> int:
+        return len(self.rejects)
+
+    def summary(self) -> str:
+        line = f"numbers in {self.numbers_in:,} = scored {self.scored:,} + rejected {self.rejected:,}"
+        if self.scored:
+            counts = self.scores["decision"].value_counts()
+            line += " (" + ", ".join(f"{d} {counts.get(d, 0):,}" for d in ("alert", "review", "pass")) + ")"
+        return line
+
+
+def model_version(bundle) -> str:
+    meta = getattr(bundle, "metadata", None) or {}
+    return str(meta.get("version") or meta.get("model_version") or "unknown")
+
+
+def references(bundle) -> dict[str, Reference]:
+    """The bundle's training reference per feature, as drift bins and a median."""
+    ref = getattr(bundle, "reference", None) or {}
+    out = {}
+    for name, r in ref.items():
+        if isinstance(r, Reference):
+            out[name] = r
+        else:
+            shares = np.asarray(r.get("shares", r.get("fractions", [])), dtype="float64")
+            out[name] = Reference(np.asarray(r.get("edges", []), dtype="float64"), shares, r.get("median"))
+    return out
+
+
+def check_spec(bundle, computed: FeatureSpec) -> None:
+    """Refuse a model trained on features other than those this code computes."""
+    trained = bundle.spec
+    if trained.hash != computed.hash:
+        only_model = sorted(set(trained.names) - set(computed.names))
+        only_code = sorted(set(computed.names) - set(trained.names))
+        detail = ""
+        if only_model or only_code:
+            detail = f" (model only: {', '.join(only_model[:5]) or '-'}; code only: {', '.join(only_code[:5]) or '-'})"
+        raise InputError(
+            f"model {model_version(bundle)} was trained on feature spec {trained.hash}, but this fraudml "
+            f"computes feature spec {computed.hash}{detail}: retrain the model or score with the fraudml "
+            "version it was trained with"
+        )
+
+
+def score_frame(bundle, features: pd.DataFrame, typical: dict[str, float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score one chunk of feature rows: (scored rows without rank, rejects).
+
+    A row whose features are all missing cannot be scored and becomes a reject.
+    Reasons are filled for alerts and reviews only; other rows have none.
+    """
+    names = bundle.spec.names
+    missing_cols = [n for n in names if n not in features.columns]
+    if missing_cols:
+        raise InputError(f"feature table lacks the model's feature(s) {', '.join(missing_cols[:10])}")
+    empty = features[names].isna().all(axis=1).to_numpy()
+    rejects = pd.DataFrame({"msisdn": features.loc[empty, "msisdn"].astype("string"), "reason": ALL_MISSING})
+    rows = features.loc[~empty].reset_index(drop=True)
+    scores = np.asarray(bundle.predict(rows), dtype="float64")
+    out = pd.DataFrame({"msisdn": rows["msisdn"].astype("string"), "score": scores, "decision": np.asarray(bundle.decide(scores), dtype=object)})
+    for c in REASONS:
+        out[c] = pd.Series(None, index=out.index, dtype="object")
+    need = out["decision"].isin(NEEDS_REASONS).to_numpy()
+    if need.any():
+        subset = rows.loc[need].reset_index(drop=True)
+        contrib = bundle.contributions(subset)
+        reasons = top_reasons(subset, contrib.reset_index(drop=True), bundle.spec, typical, k=len(REASONS))
+        out.loc[need, REASONS] = reasons.to_numpy()
+    return out, rejects.reset_index(drop=True)
+
+
+def rank(scores: pd.DataFrame) -> pd.Series:
+    """1 = most suspicious; equal scores are ordered by msisdn so the rank is deterministic."""
+    order = np.lexsort((scores["msisdn"].to_numpy(dtype=str), -scores["score"].to_numpy()))
+    ranks = np.empty(len(scores), dtype="int64")
+    ranks[order] = np.arange(1, len(scores) + 1)
+    return pd.Series(ranks, index=scores.index)
+
+
+def score_chunks(
+    bundle,
+    chunks: Iterable[pd.DataFrame],
+    *,
+    numbers_in: int | None = None,
+    rejects: pd.DataFrame | None = None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> ScoreResult:
+    """Score feature chunks, count drift, then rank the whole batch.
+
+    ``rejects`` are numbers set aside before feature building; ``numbers_in``
+    defaults to the feature rows seen plus those rejects.
+    """
+    refs = references(bundle)
+    typical = {n: r.median for n, r in refs.items() if r.median is not None}
+    drift = DriftCounter(refs)
+    scored, rejected = [], [] if rejects is None else [rejects]
+    seen = 0
+    for chunk in chunks:
+        seen += len(chunk)
+        drift.add(chunk)
+        s, r = score_frame(bundle, chunk, typical)
+        scored.append(s)
+        rejected.append(r)
+        if on_chunk:
+            on_chunk(len(chunk))
+    scores = pd.concat(scored, ignore_index=True) if scored else pd.DataFrame(columns=[n for n in SCORES.names if n not in ("rank", "model_version")])
+    scores["rank"] = rank(scores) if len(scores) else pd.Series(dtype="int64")
+    scores["model_version"] = model_version(bundle)
+    scores = scores.sort_values("rank", ignore_index=True)[SCORES.names]
+    all_rejects = pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(columns=["msisdn", "reason"])
+    all_rejects = all_rejects.sort_values(["reason", "msisdn"], ignore_index=True, na_position="first")
+    if numbers_in is None:
+        numbers_in = seen + (0 if rejects is None else len(rejects))
+    return ScoreResult(scores, all_rejects, drift.result(), numbers_in)
+
+
+def build_features(data: str | Path, snapshots: pd.DataFrame, engine: str = "duckdb") -> tuple[pd.DataFrame, FeatureSpec]:
+    """The feature rows of ``snapshots`` (msisdn, as_of) from a canonical folder, and their spec."""
+    from fraudml.features import build_features as build
+
+    return build(data, snapshots, engine=engine)
+
+
+def feature_chunks(
+    bundle, data: str | Path, numbers: pd.Series, as_of: date, engine: str, chunk_size: int
+) -> Iterator[pd.DataFrame]:
+    """Feature rows of ``numbers`` as of ``as_of``, chunk by chunk, each checked against the model's spec."""
+    day = pd.Timestamp(as_of)
+    for start in range(0, len(numbers), chunk_size):
+        part = numbers.iloc[start : start + chunk_size]
+        snapshots = pd.DataFrame({"msisdn": part.to_numpy(), "as_of": day})
+        features, spec = build_features(data, snapshots, engine)
+        check_spec(bundle, spec)
+        # the feature code returns one row per snapshot; keep the numbers' order
+        yield features.set_index("msisdn").reindex(part.to_numpy()).reset_index(names="msisdn")
+
+
+def score_folder(
+    bundle,
+    data: str | Path,
+    as_of: date,
+    *,
+    numbers: str | Path | None = None,
+    engine: str = "duckdb",
+    chunk_size: int = CHUNK,
+    on_start: Callable[[int], None] | None = None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> ScoreResult:
+    """Score the numbers of a canonical folder (or those listed in ``numbers``) as of ``as_of``."""
+    listed = read_numbers(numbers) if numbers is not None else None
+    selection = select(known_numbers(data, as_of), listed)
+    if on_start:
+        on_start(len(selection.numbers))
+    chunks = feature_chunks(bundle, data, selection.numbers, as_of, engine, chunk_size)
+    return score_chunks(bundle, chunks, numbers_in=selection.numbers_in, rejects=selection.rejects, on_chunk=on_chunk)
