@@ -1,0 +1,98 @@
+"""Scoring feature chunks with a hand-made model: decisions, reasons only where needed, ranks, rejects."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from fraudml.errors import InputError
+from fraudml.features.spec import FeatureDef, FeatureSpec
+from fraudml.scoring.drift import Reference
+from fraudml.scoring.output import SCORES
+from fraudml.scoring.score import ALL_MISSING, check_spec, rank, score_chunks, score_frame
+
+SPEC = FeatureSpec((
+    FeatureDef("calls_7d", "float64", "volume", "calls made", 7, "calls", "calls"),
+    FeatureDef("night_share_7d", "float64", "timing", "share of calls at night", 7, "calls", "share"),
+))
+
+
+class LinearBundle:
+    """score = x.calls_7d / 100 + x.night_share_7d (NaN counts as 0); alert >= 0.8, review >= 0.5."""
+
+    spec = SPEC
+    metadata = {"version": "7"}
+    reference = {"calls_7d": Reference.from_values([1, 2, 3, 4, 5]), "night_share_7d": Reference.from_values([0.0, 0.1, 0.1])}
+
+    def __init__(self):
+        self.contributed = []
+
+    def _terms(self, df):
+        return pd.DataFrame({"calls_7d": df["calls_7d"].fillna(0) / 100, "night_share_7d": df["night_share_7d"].fillna(0)})
+
+    def predict(self, df):
+        return self._terms(df).sum(axis=1).clip(0, 1).to_numpy()
+
+    def decide(self, scores):
+        return np.where(scores >= 0.8, "alert", np.where(scores >= 0.5, "review", "pass"))
+
+    def contributions(self, df):
+        self.contributed.extend(df["msisdn"])
+        return self._terms(df).assign(bias=0.0)
+
+
+def features(rows):
+    return pd.DataFrame(rows, columns=["msisdn", "as_of", "calls_7d", "night_share_7d"]).assign(as_of=pd.Timestamp("2020-03-01"))
+
+
+def test_score_frame_decides_rejects_and_explains_only_alerts_and_reviews():
+    bundle = LinearBundle()
+    chunk = features([["a", None, 70.0, 0.2], ["b", None, 10.0, 0.0], ["c", None, None, None], ["d", None, 50.0, 0.05]])
+    scored, rejects = score_frame(bundle, chunk, {"calls_7d": 3.0, "night_share_7d": 0.1})
+    assert rejects.values.tolist() == [["c", ALL_MISSING]]
+    assert scored["msisdn"].tolist() == ["a", "b", "d"]
+    assert scored["score"].tolist() == pytest.approx([0.9, 0.1, 0.55])
+    assert scored["decision"].tolist() == ["alert", "pass", "review"]
+    assert bundle.contributed == ["a", "d"]
+    assert scored.loc[0, "reason_1"] == "calls made in the last 7 days: 70 (typical: 3)"
+    assert scored.loc[0, "reason_2"] == "share of calls at night in the last 7 days: 20% (typical: 10%)"
+    assert scored.loc[1, ["reason_1", "reason_2", "reason_3"]].isna().all()
+
+
+def test_rank_is_global_and_breaks_ties_by_msisdn():
+    scores = pd.DataFrame({"msisdn": ["z", "a", "m", "b"], "score": [0.5, 0.5, 0.9, 0.1]})
+    assert rank(scores).tolist() == [3, 2, 1, 4]
+
+
+def test_score_chunks_ranks_across_chunks_and_accounts_for_every_number():
+    bundle = LinearBundle()
+    chunks = [features([["a", None, 10.0, 0.0], ["b", None, None, None]]), features([["c", None, 90.0, 0.0], ["d", None, 40.0, 0.0]])]
+    early = pd.DataFrame({"msisdn": ["e"], "reason": ["listed more than once"]})
+    seen = []
+    result = score_chunks(bundle, iter(chunks), rejects=early, on_chunk=seen.append)
+    assert seen == [2, 2]
+    assert result.scores.columns.tolist() == SCORES.names
+    assert result.scores[["msisdn", "rank"]].values.tolist() == [["c", 1], ["d", 2], ["a", 3]]
+    assert (result.scores["model_version"] == "7").all()
+    assert result.numbers_in == 5 == result.scored + result.rejected
+    assert sorted(result.rejects["msisdn"]) == ["b", "e"]
+    assert result.summary().startswith("numbers in 5 = scored 3 + rejected 2 (alert 1, review 0, pass 2)")
+    assert set(result.drift["feature"]) == {"calls_7d", "night_share_7d"}
+
+
+def test_scoring_twice_gives_identical_results():
+    rows = features([[f"n{i}", None, float(i % 7), 0.1] for i in range(50)])
+    first = score_chunks(LinearBundle(), [rows.iloc[:20], rows.iloc[20:]])
+    second = score_chunks(LinearBundle(), [rows.iloc[:35], rows.iloc[35:]])
+    pd.testing.assert_frame_equal(first.scores, second.scores)
+
+
+def test_features_lacking_a_model_feature_are_refused():
+    with pytest.raises(InputError, match="lacks the model's feature.*night_share_7d"):
+        score_frame(LinearBundle(), features([["a", None, 1.0, 0.0]]).drop(columns="night_share_7d"))
+
+
+def test_a_model_trained_on_another_spec_is_refused():
+    computed = FeatureSpec(SPEC.features + (FeatureDef("sms_7d", "float64", "sms_data", "texts sent", 7, "sms", "texts"),))
+    with pytest.raises(InputError, match=rf"model 7 was trained on feature spec {SPEC.hash}.*computes feature spec {computed.hash}.*code only: sms_7d"):
+        check_spec(LinearBundle(), computed)
+    check_spec(LinearBundle(), FeatureSpec(SPEC.features))
