@@ -1,0 +1,64 @@
+"""Checks a feature table against its spec and turns it into model inputs."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+from fraudml.errors import InputError
+from fraudml.features.spec import FeatureSpec
+
+
+def _rows(index, limit: int = 5) -> str:
+    shown = ", ".join(str(i) for i in list(index)[:limit])
+    return shown + (", ..." if len(index) > limit else "")
+
+
+def check_feature_table(table: pd.DataFrame, spec: FeatureSpec, *, source: str = "feature table",
+                        need_labels: bool = True) -> None:
+    """Raise InputError naming the columns and rows when ``table`` cannot feed the model."""
+    wanted = ["msisdn", "as_of"] + (["label"] if need_labels else []) + spec.names
+    missing = [c for c in wanted if c not in table.columns]
+    if missing:
+        raise InputError(f"{source}: column(s) {', '.join(missing)} missing (feature spec {spec.hash})")
+    feature_columns(table, spec, source=source)
+    if need_labels:
+        label = pd.to_numeric(table["label"], errors="coerce")
+        bad = table.index[table["label"].notna() & ~label.isin([0, 1])]
+        if len(bad):
+            raise InputError(f"{source}: column label must be 0, 1 or empty; bad rows {_rows(bad)}")
+
+
+def feature_columns(features: pd.DataFrame, spec: FeatureSpec, *, source: str = "features") -> np.ndarray:
+    """The spec's feature columns as a float matrix (NaN for nulls), in spec order."""
+    missing = [c for c in spec.names if c not in features.columns]
+    if missing:
+        raise InputError(f"{source}: feature column(s) {', '.join(missing)} missing (feature spec {spec.hash})")
+    out = np.empty((len(features), len(spec.names)), dtype="float64")
+    for j, name in enumerate(spec.names):
+        col = features[name]
+        if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col) or col.isna().all()):
+            values = pd.to_numeric(col, errors="coerce")
+            bad = features.index[values.isna() & col.notna()]
+            raise InputError(f"{source}: column {name} is not numeric; bad rows {_rows(bad)}")
+        out[:, j] = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    return out
+
+
+def labels(table: pd.DataFrame) -> np.ndarray:
+    """Labels as float (NaN where unlabelled)."""
+    return pd.to_numeric(table["label"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def snapshot_days(table: pd.DataFrame) -> np.ndarray:
+    """The ``as_of`` date of each row, as numpy datetime64[D]."""
+    return pd.to_datetime(table["as_of"]).to_numpy().astype("datetime64[D]")
+
+
+def table_hash(table: pd.DataFrame) -> str:
+    """A content hash of a feature table (row order included), to record which data made a model."""
+    digest = hashlib.sha256(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
+    digest.update(",".join(map(str, table.columns)).encode())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,101 @@
+"""Evaluation plots: CSV data for ``dvc plots`` and PNG images for people (matplotlib Agg, works offline).
+
+Files written under ``<out>/plots/``:
+    pr_<scorer>.csv          recall, precision (one file per scorer, for one chart)
+    calibration.csv          mean_predicted, observed_rate, rows
+    score_distribution.csv   score, normal, fraud (share of each class per score bin)
+    feature_importance.csv   feature, gain, splits
+    pr_curve.png, calibration.png, score_distribution.png, feature_importance.png
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import precision_recall_curve
+
+POINTS = 200  # points kept per curve: enough to draw, small enough to diff
+
+
+def pr_curve(y: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
+    precision, recall, _ = precision_recall_curve(y, scores)
+    keep = np.unique(np.linspace(0, len(recall) - 1, min(POINTS, len(recall))).astype(int))
+    return pd.DataFrame({"recall": recall[keep], "precision": precision[keep]})
+
+
+def calibration_curve(y: np.ndarray, probabilities: np.ndarray, bins: int = 10) -> pd.DataFrame:
+    """Observed fraud rate against mean predicted probability, in bins of equal row counts."""
+    order = np.argsort(probabilities, kind="stable")
+    groups = np.array_split(order, min(bins, len(order)))
+    return pd.DataFrame({"mean_predicted": [probabilities[g].mean() for g in groups],
+                         "observed_rate": [y[g].mean() for g in groups],
+                         "rows": [len(g) for g in groups]})
+
+
+def score_distribution(y: np.ndarray, scores: np.ndarray, bins: int = 20) -> pd.DataFrame:
+    edges = np.linspace(0, 1, bins + 1)
+    shares = {}
+    for name, cls in (("normal", 0), ("fraud", 1)):
+        counts, _ = np.histogram(np.clip(scores[y == cls], 0, 1), edges)
+        shares[name] = counts / max(counts.sum(), 1)
+    return pd.DataFrame({"score": (edges[:-1] + edges[1:]) / 2, **shares})
+
+
+def write_plots(out_dir: str | Path, y: np.ndarray, scorers: dict[str, np.ndarray], probabilities: np.ndarray,
+                importance: pd.DataFrame) -> list[Path]:
+    """Write the data files and images; ``scorers`` maps a scorer's name to its test scores."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = Path(out_dir) / "plots"
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+
+    def save_csv(df: pd.DataFrame, name: str) -> None:
+        df.to_csv(folder / name, index=False, float_format="%.6g")
+        written.append(folder / name)
+
+    def save_png(fig, name: str) -> None:
+        fig.tight_layout()
+        fig.savefig(folder / name, dpi=100)
+        plt.close(fig)
+        written.append(folder / name)
+
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for name, scores in scorers.items():
+        curve = pr_curve(y, scores)
+        save_csv(curve, f"pr_{name}.csv")
+        ax.plot(curve["recall"], curve["precision"], label=name)
+    ax.set(xlabel="recall", ylabel="precision", title="Precision-recall (test)", xlim=(0, 1), ylim=(0, 1.02))
+    ax.legend()
+    save_png(fig, "pr_curve.png")
+
+    calib = calibration_curve(y, probabilities)
+    save_csv(calib, "calibration.csv")
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot([0, 1], [0, 1], ls=":", c="grey")
+    ax.plot(calib["mean_predicted"], calib["observed_rate"], marker="o")
+    ax.set(xlabel="mean predicted probability", ylabel="observed fraud rate", title="Calibration (test)")
+    save_png(fig, "calibration.png")
+
+    dist = score_distribution(y, probabilities)
+    save_csv(dist, "score_distribution.csv")
+    fig, ax = plt.subplots(figsize=(6, 4))
+    width = dist["score"].diff().iloc[1] if len(dist) > 1 else 0.05
+    for name in ("normal", "fraud"):
+        ax.bar(dist["score"], dist[name], width=width, alpha=0.5, label=name)
+    ax.set(xlabel="calibrated score", ylabel="share of class", title="Scores by class (test)")
+    ax.legend()
+    save_png(fig, "score_distribution.png")
+
+    save_csv(importance, "feature_importance.csv")
+    top = importance.head(20).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(6, 0.3 * len(top) + 1.2))
+    ax.barh(top["feature"], top["gain"])
+    ax.set(xlabel="total gain", title="Feature importance")
+    save_png(fig, "feature_importance.png")
+    return written
