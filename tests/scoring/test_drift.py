@@ -53,3 +53,18 @@ def test_a_feature_that_went_missing_drifts():
     counter.add(pd.DataFrame({"arpu": [np.nan] * 50}))
     row = counter.result().iloc[0]
     assert row["missing_train"] == 0 and row["missing_batch"] == 1 and row["psi"] > 0.25
+
+
+def test_reference_from_a_bundle_matches_the_training_psi():
+    from fraudml.model.reference import psi as training_psi
+    from fraudml.model.reference import reference_distributions
+
+    rng = np.random.default_rng(1)
+    train = np.where(rng.random(3000) < 0.1, np.nan, rng.exponential(5, 3000))
+    entry = reference_distributions(train[:, None], ["x"])["x"]
+    ref = Reference.from_bundle(entry)
+    assert math.isclose(ref.median, np.nanmedian(train))
+    batch = np.where(rng.random(2000) < 0.3, np.nan, rng.exponential(8, 2000))
+    counter = DriftCounter({"x": ref})
+    counter.add(pd.DataFrame({"x": batch}))
+    assert math.isclose(counter.result().loc[0, "psi"], training_psi(entry, batch), rel_tol=1e-9)

@@ -1,1 +1,94 @@
-"""Commands of the score stage."""
+"""``fraudml score``: ranked alerts with reasons for the numbers of a data folder, every number accounted for.
+
+Exit status: 0 every number scored; 3 some numbers rejected (listed in the
+rejects file); 2 bad input or a model that does not fit the features (nothing written).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from fraudml.cli.app import app, console
+from fraudml.errors import InputError
+
+PARTIAL = 3
+
+
+class Engine(str, Enum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
+class DataFormat(str, Enum):
+    canonical = "canonical"
+    sichuan = "sichuan"
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(), TextColumn("numbers"),
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True)
+
+
+@app.command()
+def score(
+    model: str = typer.Option(..., "--model", help="model bundle folder, or an MLflow model URI such as models:/fraudml@champion"),
+    data: Path | None = typer.Option(None, "--data", help="folder of the tables of the numbers to score"),
+    as_of: datetime | None = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="score as of this date (events strictly before it)"),
+    out: Path = typer.Option(..., "--out", help="scores file (.parquet or .csv); rejects and drift are written beside it"),
+    engine: Engine = typer.Option(Engine.duckdb, "--engine", help="engine that builds the features"),
+    format: DataFormat = typer.Option(DataFormat.canonical, "--format", help="canonical tables, or the Sichuan competition's raw files"),
+    numbers: Path | None = typer.Option(None, "--numbers", help="score only these numbers (text file, one a line; or CSV/Parquet with an msisdn column)"),
+    features: Path | None = typer.Option(None, "--features", help="score a feature table already built (instead of --data and --as-of)"),
+    chunk_size: int = typer.Option(100_000, "--chunk-size", min=1, help="numbers per chunk (bounds memory)"),
+) -> None:
+    """Score numbers: calibrated score, rank, decision and top reasons, one row per number."""
+    from fraudml.scoring.drift import WARN_PSI, drifted
+    from fraudml.scoring.output import check_out, drift_path, rejects_path, scores_table, write_json, write_rejects, write_scores
+    from fraudml.scoring.score import score_feature_file, score_folder
+    from fraudml.tracking import load_bundle
+
+    check_out(out)
+    if features is None and (data is None or as_of is None):
+        raise InputError("give --data and --as-of (or --features, a feature table already built)")
+    start = time.perf_counter()
+    bundle = load_bundle(model)
+    with _progress() as bar, tempfile.TemporaryDirectory(prefix="fraudml-score-") as tmp:
+        task = bar.add_task("scoring", total=None)
+        on_start = lambda total: bar.update(task, total=total)  # noqa: E731
+        on_chunk = lambda n: bar.advance(task, n)  # noqa: E731
+        if features is not None:
+            result = score_feature_file(bundle, features, chunk_size=chunk_size, on_start=on_start, on_chunk=on_chunk)
+        else:
+            if format is DataFormat.sichuan:
+                from fraudml.ingest.sichuan import ingest_sichuan
+
+                for r in ingest_sichuan(data, tmp):
+                    console.print(r.summary(), highlight=False)
+                data = Path(tmp)
+            result = score_folder(bundle, data, as_of.date(), numbers=numbers, engine=engine.value,
+                                  chunk_size=chunk_size, on_start=on_start, on_chunk=on_chunk)
+
+    meta = {"model_version": bundle.version, "feature_spec": bundle.spec.hash,
+            "as_of": as_of.date().isoformat() if as_of else ""}
+    write_scores(scores_table(result.scores, meta), out)
+    write_rejects(result.rejects, out)
+    warn = drifted(result.drift, WARN_PSI)
+    write_json({**meta, "rows": result.scored + result.rejected, "warn_psi": WARN_PSI, "drifted": warn,
+                "features": result.drift.round(6).astype(object).where(result.drift.notna(), None).to_dict("records")},
+               drift_path(out))
+
+    console.print(f"{result.summary()}; wrote {out} in {time.perf_counter() - start:.1f}s", highlight=False)
+    if warn:
+        console.print(f"[yellow]drift:[/] PSI above {WARN_PSI} for {', '.join(warn)} (see {drift_path(out)})", highlight=False)
+    if result.rejected:
+        reasons = result.rejects["reason"].value_counts()
+        console.print(f"[yellow]rejected:[/] {'; '.join(f'{why}: {n:,}' for why, n in reasons.items())} "
+                      f"(see {rejects_path(out)})", highlight=False)
+        raise typer.Exit(PARTIAL)

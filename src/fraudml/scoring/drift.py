@@ -41,6 +41,31 @@ class Reference:
         return cls(edges, counts / max(counts.sum(), 1), median)
 
 
+    @classmethod
+    def from_bundle(cls, entry: dict) -> Reference:
+        """From a model bundle's ``reference.json`` entry: ``edges`` (outer edges included),
+        ``shares`` of the present values per bin and ``null_share``; the median is read
+        off the binned distribution (exact when the decile edges are distinct).
+        """
+        edges = np.asarray(entry.get("edges", []), dtype="float64")
+        present = np.asarray(entry.get("shares", []), dtype="float64")
+        null = float(entry.get("null_share", 0.0))
+        if len(present) == 0:
+            return cls(np.array([]), np.array([0.0, 1.0]), entry.get("median"))
+        median = entry.get("median")
+        if median is None and len(edges) >= 2:
+            median = _binned_median(edges, present)
+        return cls(edges[1:-1], np.append(present * (1 - null), null), median)
+
+
+def _binned_median(edges: np.ndarray, shares: np.ndarray) -> float:
+    """The value where the cumulative share of the bins reaches one half, interpolated within its bin."""
+    if len(edges) == 1 or len(shares) != len(edges) - 1:
+        return float(edges[0])
+    cum = np.concatenate([[0.0], np.cumsum(shares / shares.sum())])
+    return float(np.interp(0.5, cum, edges))
+
+
 def _counts(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     missing = np.isnan(values)
     bins = np.searchsorted(edges, values[~missing], side="right")

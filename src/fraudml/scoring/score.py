@@ -17,11 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from fraudml.errors import InputError
-from fraudml.features.spec import FeatureSpec
+from fraudml.features.spec import FeatureSpec, spec_path
 from fraudml.scoring.drift import DriftCounter, Reference
-from fraudml.scoring.numbers import known_numbers, read_numbers, select
+from fraudml.scoring.numbers import EMPTY, REPEATED, known_numbers, read_numbers, select
 from fraudml.scoring.output import REASONS, SCORES
 from fraudml.scoring.reasons import top_reasons
 
@@ -54,21 +55,13 @@ class ScoreResult:
 
 
 def model_version(bundle) -> str:
-    meta = getattr(bundle, "metadata", None) or {}
-    return str(meta.get("version") or meta.get("model_version") or "unknown")
+    return str((getattr(bundle, "metadata", None) or {}).get("version") or "unknown")
 
 
 def references(bundle) -> dict[str, Reference]:
     """The bundle's training reference per feature, as drift bins and a median."""
     ref = getattr(bundle, "reference", None) or {}
-    out = {}
-    for name, r in ref.items():
-        if isinstance(r, Reference):
-            out[name] = r
-        else:
-            shares = np.asarray(r.get("shares", r.get("fractions", [])), dtype="float64")
-            out[name] = Reference(np.asarray(r.get("edges", []), dtype="float64"), shares, r.get("median"))
-    return out
+    return {name: r if isinstance(r, Reference) else Reference.from_bundle(r) for name, r in ref.items()}
 
 
 def check_spec(bundle, computed: FeatureSpec) -> None:
@@ -158,25 +151,68 @@ def score_chunks(
     return ScoreResult(scores, all_rejects, drift.result(), numbers_in)
 
 
-def build_features(data: str | Path, snapshots: pd.DataFrame, engine: str = "duckdb") -> tuple[pd.DataFrame, FeatureSpec]:
-    """The feature rows of ``snapshots`` (msisdn, as_of) from a canonical folder, and their spec."""
-    from fraudml.features import build_features as build
-
-    return build(data, snapshots, engine=engine)
+def settings(spec: FeatureSpec) -> dict:
+    """The feature settings a model was trained with, to build the same features for it."""
+    return {"windows": spec.windows, "label_delay_days": spec.params.get("label_delay_days", 7)}
 
 
 def feature_chunks(
     bundle, data: str | Path, numbers: pd.Series, as_of: date, engine: str, chunk_size: int
 ) -> Iterator[pd.DataFrame]:
-    """Feature rows of ``numbers`` as of ``as_of``, chunk by chunk, each checked against the model's spec."""
+    """Feature rows of ``numbers`` as of ``as_of``, chunk by chunk, with the model's feature settings."""
+    from fraudml.features.build import build_features
+
     day = pd.Timestamp(as_of)
     for start in range(0, len(numbers), chunk_size):
         part = numbers.iloc[start : start + chunk_size]
         snapshots = pd.DataFrame({"msisdn": part.to_numpy(), "as_of": day})
-        features, spec = build_features(data, snapshots, engine)
+        features, spec = build_features(data, snapshots, engine=engine, **settings(bundle.spec))
         check_spec(bundle, spec)
-        # the feature code returns one row per snapshot; keep the numbers' order
-        yield features.set_index("msisdn").reindex(part.to_numpy()).reset_index(names="msisdn")
+        yield features
+
+
+def _distinct(chunks: Iterable[pd.DataFrame], rejects: list[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Each number once: a later row for a number already seen becomes a reject."""
+    seen: set[str] = set()
+    for chunk in chunks:
+        ids = chunk["msisdn"].astype("string")
+        repeat = ids.duplicated().to_numpy() | ids.isin(seen).to_numpy()
+        blank = (ids.isna() | (ids.str.strip() == "")).to_numpy()
+        if blank.any():
+            rejects.append(pd.DataFrame({"msisdn": ids[blank], "reason": EMPTY}))
+        if (repeat & ~blank).any():
+            rejects.append(pd.DataFrame({"msisdn": ids[repeat & ~blank], "reason": REPEATED}))
+        seen.update(ids[~blank].dropna())
+        yield chunk.loc[~(repeat | blank)]
+
+
+def score_feature_file(
+    bundle, path: str | Path, *, chunk_size: int = CHUNK, on_start=None, on_chunk=None
+) -> ScoreResult:
+    """Score a feature table already built (Parquet, its spec file beside it), one row per number."""
+    path = Path(path)
+    spec_file = spec_path(path)
+    if not spec_file.is_file():
+        raise InputError(f"{path}: no feature spec beside it ({spec_file.name}): cannot check it matches the model")
+    check_spec(bundle, FeatureSpec.load(spec_file))
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise InputError(f"{path}: cannot read as Parquet ({exc})") from exc
+    missing = [c for c in ("msisdn", *bundle.spec.names) if c not in parquet.schema_arrow.names]
+    if missing:
+        raise InputError(f"{path}: column(s) {', '.join(missing[:10])} missing")
+    rows = parquet.metadata.num_rows
+    if on_start:
+        on_start(rows)
+    columns = ["msisdn", *bundle.spec.names]
+    batches = (b.to_pandas() for b in parquet.iter_batches(batch_size=chunk_size, columns=columns))
+    early: list[pd.DataFrame] = []
+    result = score_chunks(bundle, _distinct(batches, early), numbers_in=rows, on_chunk=on_chunk)
+    if early:
+        result.rejects = pd.concat([result.rejects, *early], ignore_index=True).sort_values(
+            ["reason", "msisdn"], ignore_index=True, na_position="first")
+    return result
 
 
 def score_folder(
@@ -191,6 +227,9 @@ def score_folder(
     on_chunk: Callable[[int], None] | None = None,
 ) -> ScoreResult:
     """Score the numbers of a canonical folder (or those listed in ``numbers``) as of ``as_of``."""
+    from fraudml.features.build import feature_spec
+
+    check_spec(bundle, feature_spec(**settings(bundle.spec)))  # refuse before reading any data
     listed = read_numbers(numbers) if numbers is not None else None
     selection = select(known_numbers(data, as_of), listed)
     if on_start:
