@@ -1,0 +1,146 @@
+"""Assemble the feature families into one feature table: one row per (msisdn, as_of) snapshot.
+
+``build_features`` is the public entry point for training (snapshots with
+labels, from :mod:`fraudml.features.snapshots`) and for scoring (a list of
+numbers and one as_of, without labels). Every snapshot comes out, in the order
+given, even when its number has no row in any table (then every feature is null,
+so a scorer can reject it with a reason).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+
+from fraudml.errors import InputError
+from fraudml.features import (account, devices, diversity, durations, graph, location, reciprocity, sms_data, timing,
+                              volume)
+from fraudml.features.context import KEY, Context, unbound_context
+from fraudml.features.engine import Tables, connect, load_tables, register
+from fraudml.features.spec import ID_COLUMNS, TARGET_COLUMNS, FeatureSpec, spec_path
+from fraudml.tables import write_atomic
+
+FAMILIES = (volume, diversity, reciprocity, durations, timing, location, devices, account, sms_data, graph)
+DEFAULT_WINDOWS = (1, 7, 30)
+DEFAULT_LABEL_DELAY_DAYS = 7
+EVENT_TABLES = ("calls", "sms")  # a count from these is 0, not missing, for a number that had no such event
+
+
+def feature_spec(windows=DEFAULT_WINDOWS, label_delay_days: int = DEFAULT_LABEL_DELAY_DAYS) -> FeatureSpec:
+    """The features computed for these settings, without touching any data."""
+    windows = check_windows(windows)
+    ctx = unbound_context(windows, label_delay_days)
+    defs = tuple(d for family in FAMILIES for d in family.features(ctx).defs)
+    return FeatureSpec(defs, windows=windows, params={"label_delay_days": label_delay_days})
+
+
+def check_windows(windows) -> tuple[int, ...]:
+    windows = tuple(sorted({int(w) for w in windows}))
+    if not windows or windows[0] < 1:
+        raise InputError(f"windows must be whole numbers of days, at least 1; got {list(windows)}")
+    return windows
+
+
+def check_snapshots(snapshots: pd.DataFrame, source: str = "snapshots") -> pd.DataFrame:
+    """msisdn (text) and as_of (a date) for each snapshot, with label and fraud_type (null when unknown)."""
+    missing = [c for c in ID_COLUMNS if c not in snapshots.columns]
+    if missing:
+        raise InputError(f"{source}: column(s) {', '.join(missing)} missing; found {', '.join(map(str, snapshots.columns))}")
+    out = pd.DataFrame({"msisdn": snapshots["msisdn"].astype("string"),
+                        "as_of": pd.to_datetime(snapshots["as_of"], errors="coerce")})
+    bad = out.index[out["msisdn"].isna() | out["as_of"].isna()]
+    if len(bad):
+        raise InputError(f"{source}: msisdn or as_of missing or not a date in rows {', '.join(str(i + 1) for i in bad[:5])}")
+    not_midnight = out.index[out["as_of"] != out["as_of"].dt.normalize()]
+    if len(not_midnight):
+        raise InputError(f"{source}: column as_of must hold dates (midnight), not times, in rows "
+                         f"{', '.join(str(i + 1) for i in not_midnight[:5])}")
+    dup = out.index[out.duplicated(list(ID_COLUMNS))]
+    if len(dup):
+        raise InputError(f"{source}: the same (msisdn, as_of) appears twice, rows {', '.join(str(i + 1) for i in dup[:5])}")
+    out["as_of"] = out["as_of"].astype("datetime64[us]")
+    out["label"] = pd.array(snapshots["label"], dtype="Int8") if "label" in snapshots else pd.array([pd.NA] * len(out), dtype="Int8")
+    out["fraud_type"] = snapshots["fraud_type"].astype("string") if "fraud_type" in snapshots \
+        else pd.array([pd.NA] * len(out), dtype="string")
+    return out.reset_index(drop=True)
+
+
+def _seen(ctx: Context, tables: Tables):
+    """(msisdn, as_of) of snapshots whose number has some row known at as_of in any table."""
+    s = ctx.snapshots
+    keys = [ctx.calls_window.select(*KEY), ctx.sms_window.select(*KEY)]
+    acc = tables["accounts"]
+    a = s.join(acc, ["msisdn"])
+    keys.append(a.filter(a.activated_at.isnull() | (a.activated_at < a.as_of)).select(*KEY))
+    for name in ("account_months", "app_usage"):
+        t = tables[name]
+        j = s.join(t, ["msisdn", (t.month.cast("timestamp") + ibis.interval(months=1)) <= s.as_of])
+        keys.append(j.select(*KEY))
+    return ibis.union(*keys, distinct=True).mutate(_seen=ibis.literal(1))
+
+
+def build_features(
+    data_dir: str | Path,
+    snapshots: pd.DataFrame,
+    *,
+    windows=DEFAULT_WINDOWS,
+    label_delay_days: int = DEFAULT_LABEL_DELAY_DAYS,
+    engine: str = "duckdb",
+    memory_limit: str | None = None,
+    threads: int | None = None,
+) -> tuple[pd.DataFrame, FeatureSpec]:
+    """The feature table of ``snapshots`` (msisdn, as_of[, label, fraud_type]) from the canonical tables in ``data_dir``.
+
+    Features use events strictly before each as_of. Returns the table (msisdn,
+    as_of, label, fraud_type, then the features in spec order; one row per
+    snapshot, in the given order) and its spec.
+    """
+    windows = check_windows(windows)
+    snaps = check_snapshots(snapshots)
+    spec = feature_spec(windows, label_delay_days)
+    con = connect(engine, memory_limit=memory_limit, threads=threads)
+    tables = load_tables(con, data_dir)
+    keyed = snaps[list(ID_COLUMNS)].assign(_row=range(len(snaps)))
+    s_all = register(con, "snapshots", pa.Table.from_pandas(keyed, preserve_index=False))
+    ctx = Context(tables, s_all.select(*KEY), windows, label_delay_days)
+
+    result = s_all.left_join(_seen(ctx, tables), KEY).select(s_all, "_seen")
+    for family in FAMILIES:
+        for part in family.features(ctx).parts:
+            result = result.left_join(part, KEY).select(result, *[c for c in part.columns if c not in KEY])
+    columns = {}
+    for d in spec.features:
+        value = result[d.name].cast(d.dtype)
+        if not tables.has(d.source):
+            value = ibis.null().cast(d.dtype)
+        elif d.dtype == "int64" and d.source.split(".")[0].split("+")[0] in EVENT_TABLES:
+            value = ibis.coalesce(value, 0)
+        columns[d.name] = ibis.ifelse(result._seen.notnull(), value, ibis.null().cast(d.dtype))
+    computed = result.select("_row", **columns).to_pyarrow().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    computed = computed.sort_values("_row").reset_index(drop=True).drop(columns="_row")
+    table = pd.concat([snaps[[*ID_COLUMNS, *TARGET_COLUMNS]], computed[spec.names]], axis=1)
+    return table, spec
+
+
+def feature_table_arrow(table: pd.DataFrame, spec: FeatureSpec) -> pa.Table:
+    """The exact Arrow types of a feature table: as_of a date, label int8, features as the spec says."""
+    fields = [pa.field("msisdn", pa.string()), pa.field("as_of", pa.date32()), pa.field("label", pa.int8()),
+              pa.field("fraud_type", pa.string())]
+    fields += [pa.field(d.name, pa.int64() if d.dtype == "int64" else pa.float64()) for d in spec.features]
+    arrays = [pa.array(table["msisdn"], pa.string(), from_pandas=True),
+              pa.array(table["as_of"].dt.date, pa.date32(), from_pandas=True),
+              pa.array(table["label"], pa.int8(), from_pandas=True),
+              pa.array(table["fraud_type"], pa.string(), from_pandas=True)]
+    arrays += [pa.array(table[d.name], f.type, from_pandas=True) for d, f in zip(spec.features, fields[4:])]
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def write_features(table: pd.DataFrame, spec: FeatureSpec, out: str | Path) -> Path:
+    """Write the feature table atomically, and its spec beside it."""
+    out = Path(out)
+    write_atomic(feature_table_arrow(table, spec), out)
+    spec.save(spec_path(out))
+    return out

@@ -1,0 +1,59 @@
+"""Devices: handsets (IMEIs) a number uses, and other numbers in the same handsets.
+
+A SIM box or a crew's phone cycles many SIMs through few devices: a number
+whose IMEI is shared with many other numbers, or that hops between devices, is
+unusual for a person.
+"""
+
+from __future__ import annotations
+
+import ibis
+
+from fraudml.features.context import KEY, Context, Family, share
+
+
+def device_links(ctx: Context):
+    """(msisdn, as_of, imei, other): each snapshot's IMEIs and the numbers seen on them in the lookback."""
+    cw = ctx.calls_window
+    own = cw.filter(cw.imei.notnull()).select(*KEY, "imei").distinct()
+    links = ctx.windowed_links("imei", ctx.lookback)
+    j = own.join(links, [own.as_of == links.as_of, own.imei == links.value])
+    return j.select("msisdn", "as_of", "imei", other=j.msisdn_right)
+
+
+def features(ctx: Context) -> Family:
+    f = Family("devices", "calls.imei")
+    cw = ctx.calls_window
+    L = ctx.lookback
+    m = {}
+    for w in ctx.windows:
+        if w > 1:
+            m[f.count(f"distinct_imeis_w{w}", f"distinct devices (IMEIs) used in the last {w} days", "devices", w)] = \
+                cw.imei.nunique(where=ctx.within(cw.lag_s, w))
+    m["_calls"] = cw.count()
+    m["_no_imei"] = cw.count(where=cw.imei.isnull())
+    agg = cw.group_by(KEY).aggregate(**m)
+    f.part(agg.mutate(**{
+        f.real(f"imei_missing_share_w{L}", f"share of the last {L} days' calls without a device (IMEI)", "share", L):
+            share(agg._no_imei, agg._calls),
+    }))
+
+    known = cw.filter(cw.imei.notnull())
+    previous = known.imei.lag().over(ibis.window(group_by=KEY, order_by=known.started_at))
+    changes = known.mutate(changed=(previous.notnull() & (previous != known.imei)).cast("int64"))
+    f.part(changes.group_by(KEY).aggregate(**{
+        f.count(f"device_changes_w{L}", f"times consecutive calls in the last {L} days switched device", "changes", L): changes.changed.sum(),
+    }))
+
+    links = device_links(ctx)
+    per_imei = links.group_by([*KEY, "imei"]).aggregate(n=links.other.nunique())
+    others = links.filter(links.other != links.msisdn)
+    f.part(others.group_by(KEY).aggregate(**{
+        f.count(f"numbers_sharing_devices_w{L}", f"other numbers seen in this number's devices in the last {L} days", "numbers", L):
+            others.other.nunique(),
+    }))
+    f.part(per_imei.group_by(KEY).aggregate(**{
+        f.count(f"max_numbers_per_device_w{L}", f"most numbers (this one included) seen in any one of its devices in the last {L} days",
+                "numbers", L): per_imei.n.max(),
+    }))
+    return f

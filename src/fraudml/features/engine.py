@@ -1,0 +1,126 @@
+"""Connect an Ibis backend (DuckDB by default, Spark when asked) and load the canonical tables into it.
+
+The feature families are Ibis expressions over the tables loaded here, so the
+same definitions run on either engine. Tables stay in the engine: nothing here
+pulls raw events into pandas.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from fraudml.errors import InputError
+from fraudml.tables import TABLES, table_path
+
+ENGINES = ("duckdb", "spark")
+
+
+def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads: int | None = None):
+    """An Ibis backend: embedded DuckDB (spills to disk past ``memory_limit``), or Spark through ``ibis.pyspark``."""
+    if engine == "duckdb":
+        config = {"temp_directory": str(Path(tempfile.gettempdir()) / "fraudml-duckdb"),
+                  "preserve_insertion_order": False}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if threads:
+            config["threads"] = threads
+        return ibis.duckdb.connect(**config)
+    if engine == "spark":
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:
+            raise InputError(
+                "the spark engine needs pyspark, which is not installed: install the 'spark' extra "
+                "(uv sync --extra spark, or pip install 'fraudml[spark]')"
+            ) from exc
+        builder = SparkSession.builder.appName("fraudml-features")
+        if memory_limit:
+            builder = builder.config("spark.driver.memory", memory_limit.replace("GB", "g").replace("MB", "m"))
+        return ibis.pyspark.connect(builder.getOrCreate())
+    raise InputError(f"unknown engine '{engine}': use one of {', '.join(ENGINES)}")
+
+
+def register(con, name: str, data: pa.Table):
+    """A small local table (snapshots, an empty stand-in) as a table of the backend, so every expression has one backend."""
+    return con.create_table(name, data, temp=True, overwrite=True)
+
+
+def _ibis_type(t: pa.DataType) -> str:
+    if pa.types.is_timestamp(t):
+        return "timestamp"
+    if pa.types.is_date(t):
+        return "date"
+    if pa.types.is_integer(t):
+        return "int64"
+    if pa.types.is_floating(t):
+        return "float64"
+    return "string"
+
+
+@dataclass
+class Tables:
+    """The canonical tables of one folder as engine tables; ``None`` for a table the folder lacks."""
+
+    tables: dict[str, object]  # every canonical table; an empty one where the source lacks it
+    absent: set[str] = field(default_factory=set)  # tables the source lacks
+    missing_columns: dict[str, set[str]] = field(default_factory=dict)  # optional columns absent from a file
+
+    def __getitem__(self, name: str):
+        return self.tables[name]
+
+    def has(self, source: str) -> bool:
+        """Whether every ``table`` or ``table.column`` of a feature's source (joined by '+') exists."""
+        for part in source.split("+"):
+            name, _, column = part.partition(".")
+            if name in self.absent or (column and column in self.missing_columns.get(name, set())):
+                return False
+        return True
+
+
+def _parquet_columns(path: Path) -> list[str]:
+    files = [path] if path.is_file() else sorted(path.rglob("*.parquet"))
+    if not files:
+        raise InputError(f"{path}: folder holds no Parquet parts")
+    try:
+        return pq.read_schema(files[0]).names
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise InputError(f"{files[0]}: cannot read as Parquet ({exc})") from exc
+
+
+def load_tables(con, data_dir: str | Path) -> Tables:
+    """Register every canonical table of ``data_dir`` with the backend, typed as the schema says.
+
+    Optional columns a file lacks are added as nulls and remembered, so features
+    that need them come out missing rather than zero.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise InputError(f"{data_dir}: data folder does not exist")
+    tables, missing, absent = {}, {}, set()
+    for name, schema in TABLES.items():
+        path = table_path(data_dir, name)
+        if path is None:  # an empty stand-in keeps every expression valid; its features come out null
+            absent.add(name)
+            tables[name] = register(con, f"absent_{name}", schema.arrow_schema().empty_table())
+            continue
+        present = _parquet_columns(path)
+        absent_required = [c for c in schema.required if c not in present]
+        if absent_required:
+            raise InputError(f"{path}: required column(s) {', '.join(absent_required)} missing from table '{name}'; "
+                             f"found {', '.join(present)}")
+        source = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+        raw = con.read_parquet(source, table_name=f"canonical_{name}")
+        missing[name] = {c.name for c in schema.columns if c.name not in present}
+        tables[name] = raw.select(**{
+            c.name: (raw[c.name] if c.name in present else ibis.null()).cast(_ibis_type(c.type))
+            for c in schema.columns
+        })
+    if {"calls", "sms", "accounts"} <= absent:
+        raise InputError(f"{data_dir}: no calls, sms or accounts table: not a canonical data folder")
+    return Tables(tables, absent, missing)

@@ -1,0 +1,168 @@
+"""Snapshots and the target: which (msisdn, as_of) rows a feature table holds, and their labels.
+
+Target (see docs/features.md):
+
+* "The fraud has started" means the number has made or received a call or an
+  SMS; only numbers with such activity in the longest window before ``as_of``
+  are snapshotted by a schedule.
+* A fraud number (label 1) is **positive** at ``as_of`` when its fraud has
+  started before ``as_of`` and it was not yet confirmed at ``as_of``
+  (``labelled_at`` null or on/after ``as_of``).
+* A fraud number already confirmed before ``as_of`` is **left out**: it is
+  already blocked, there is nothing left to detect.
+* A normal number (label 0) is **negative**. A number without a label row has a
+  null label (unknown), as has a fraud number whose activity starts later.
+
+Static labels (every ``labelled_at`` null, as in the Sichuan data, one period)
+give one snapshot at the end of the data and the labels as they are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+
+from fraudml.errors import InputError
+from fraudml.features.engine import Tables, connect, load_tables, register
+
+SPECS = "end, weekly, every:N (days), auto, or a .parquet/.csv file with msisdn and as_of"
+
+
+def _activity_days(tables: Tables):
+    """Distinct (msisdn, day) with a call or an SMS."""
+    calls, sms = tables["calls"], tables["sms"]
+    return ibis.union(calls.select("msisdn", day=calls.started_at.date()),
+                      sms.select("msisdn", day=sms.sent_at.date()), distinct=True)
+
+
+def data_span(tables: Tables) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First day with activity, and the day after the last one (the end of the data as an as_of)."""
+    days = _activity_days(tables)
+    span = days.aggregate(first=days.day.min(), last=days.day.max()).to_pandas().iloc[0]
+    if pd.isna(span["first"]):
+        raise InputError("the data has no calls or SMS: cannot place snapshots")
+    return pd.Timestamp(span["first"]), pd.Timestamp(span["last"]) + pd.Timedelta(days=1)
+
+
+def schedule_dates(tables: Tables, every_days: int | None) -> list[pd.Timestamp]:
+    """as_of dates: the end of the data, then every ``every_days`` back while a week of history remains (None: end only)."""
+    first, end = data_span(tables)
+    if every_days is None:
+        return [end]
+    if every_days < 1:
+        raise InputError(f"snapshot spacing must be at least 1 day, got {every_days}")
+    dates, d = [], end
+    while d >= first + pd.Timedelta(days=min(every_days, 7)) or not dates:
+        dates.append(d)
+        d -= pd.Timedelta(days=every_days)
+    return sorted(dates)
+
+
+def active_snapshots(con, tables: Tables, dates: list[pd.Timestamp], lookback_days: int) -> pd.DataFrame:
+    """(msisdn, as_of) for every number with a call or an SMS in [as_of - lookback, as_of)."""
+    days = _activity_days(tables)
+    d = register(con, "snapshot_dates", pa.table({"as_of": pa.array(pd.to_datetime(dates).astype("datetime64[us]"))}))
+    day = days.day.cast("timestamp")
+    j = d.join(days, [day < d.as_of, day >= d.as_of - ibis.interval(days=lookback_days)])
+    out = j.select("msisdn", "as_of").distinct().to_pandas()
+    return out.sort_values(["as_of", "msisdn"]).reset_index(drop=True)
+
+
+def first_activity(con, tables: Tables, numbers: pd.Series) -> pd.Series:
+    """Day of each number's first call or SMS (NaT when none), indexed by msisdn."""
+    days = _activity_days(tables)
+    wanted = register(con, "snapshot_numbers", pa.table({"msisdn": pa.array(numbers.unique().astype(object), pa.string())}))
+    j = days.join(wanted, "msisdn")
+    firsts = j.group_by("msisdn").aggregate(first=j.day.min()).to_pandas()
+    return pd.to_datetime(firsts.set_index("msisdn")["first"])
+
+
+def label_snapshots(snapshots: pd.DataFrame, labels: pd.DataFrame | None,
+                    first_active: pd.Series | None = None) -> pd.DataFrame:
+    """Attach label and fraud_type to (msisdn, as_of) snapshots by the target's rules; drop confirmed fraud.
+
+    ``first_active`` (day of first activity per msisdn) makes a fraud number
+    whose activity starts on or after as_of unknown (null) rather than positive.
+    """
+    out = snapshots[["msisdn", "as_of"]].copy()
+    if labels is None or len(labels) == 0:
+        out["label"] = pd.array([pd.NA] * len(out), dtype="Int8")
+        out["fraud_type"] = pd.array([pd.NA] * len(out), dtype="string")
+        return out
+    lab = labels[["msisdn", "label", "labelled_at", "fraud_type"]].drop_duplicates("msisdn", keep="last")
+    out = out.merge(lab, on="msisdn", how="left")
+    fraud = out["label"] == 1
+    confirmed = fraud & out["labelled_at"].notna() & (out["labelled_at"] < out["as_of"])
+    out = out[~confirmed.fillna(False)].copy()
+    label = out["label"].astype("Int8")
+    if first_active is not None:
+        started = out["msisdn"].map(first_active) < out["as_of"]
+        label = label.mask((label == 1) & ~started.fillna(False).astype(bool), pd.NA)
+    out["label"] = label
+    out["fraud_type"] = out["fraud_type"].astype("string").where(out["label"] == 1)
+    return out[["msisdn", "as_of", "label", "fraud_type"]].reset_index(drop=True)
+
+
+def _read_snapshot_file(path: Path) -> pd.DataFrame:
+    try:
+        df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype={"msisdn": "string"})
+    except Exception as exc:  # parsers raise many types
+        raise InputError(f"{path}: cannot read snapshots ({exc})") from exc
+    missing = [c for c in ("msisdn", "as_of") if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}: column(s) {', '.join(missing)} missing; found {', '.join(map(str, df.columns))}")
+    as_of = pd.to_datetime(df["as_of"], errors="coerce")
+    bad = df.index[as_of.isna()]
+    if len(bad):
+        raise InputError(f"{path}: column as_of is not a date in rows {', '.join(str(i + 1) for i in bad[:5])}")
+    return pd.DataFrame({"msisdn": df["msisdn"].astype("string"), "as_of": as_of.astype("datetime64[us]")})
+
+
+def make_snapshots(data_dir: str | Path, spec: str | None = None, *, as_of: str | None = None,
+                   lookback_days: int = 30, engine: str = "duckdb", memory_limit: str | None = None) -> pd.DataFrame:
+    """Training snapshots with their target, from a schedule ``spec`` or one ``as_of`` date.
+
+    ``spec``: ``end`` (one snapshot at the end of the data), ``weekly``,
+    ``every:N``, ``auto`` (``end`` when no label has a confirmation time, else
+    ``weekly``), or a file of (msisdn, as_of) rows.
+    """
+    if (spec is None) == (as_of is None):
+        raise InputError("give either --as-of DATE or --snapshots SPEC")
+    con = connect(engine, memory_limit=memory_limit)
+    tables = load_tables(con, data_dir)
+    labels = None if "labels" in tables.absent else tables["labels"].to_pandas()
+    if as_of is not None:
+        date = pd.to_datetime(as_of, errors="coerce")
+        if pd.isna(date) or date != date.normalize():
+            raise InputError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)")
+        snaps = active_snapshots(con, tables, [date], lookback_days)
+    elif Path(spec).suffix in (".parquet", ".csv"):
+        path = Path(spec)
+        if not path.exists():
+            raise InputError(f"{path}: snapshot file does not exist")
+        snaps = _read_snapshot_file(path)
+    else:
+        every = _parse_spec(spec, labels)
+        snaps = active_snapshots(con, tables, schedule_dates(tables, every), lookback_days)
+    return label_snapshots(snaps, labels, first_activity(con, tables, snaps["msisdn"]))
+
+
+def _parse_spec(spec: str, labels: pd.DataFrame | None) -> int | None:
+    """Days between snapshots (None: one at the end of the data)."""
+    spec = spec.strip().lower()
+    if spec == "auto":
+        static = labels is None or labels["labelled_at"].isna().all()
+        return None if static else 7
+    if spec == "end":
+        return None
+    if spec == "weekly":
+        return 7
+    if spec.startswith("every:"):
+        try:
+            return int(spec.removeprefix("every:").removesuffix("d"))
+        except ValueError:
+            pass
+    raise InputError(f"--snapshots {spec!r} is not understood: use {SPECS}")

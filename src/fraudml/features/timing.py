@@ -1,0 +1,69 @@
+"""Timing: when a number calls, and how regularly.
+
+Call centres work office hours on weekdays; SIM boxes and some scams work at
+night; a dialler places calls at near-constant gaps (low coefficient of
+variation of the gaps), which people never do.
+"""
+
+from __future__ import annotations
+
+import ibis
+
+from fraudml.features.context import KEY, Context, Family, entropy, n_log_n, share
+
+
+def features(ctx: Context) -> Family:
+    f = Family("timing", "calls")
+    cw = ctx.calls_window
+    L = ctx.lookback
+    out = cw.direction == "out"
+    night = cw.hour < 6
+    office = (cw.hour >= 9) & (cw.hour < 18) & (cw.weekday < 5)
+    m = {}
+    for w in ctx.windows:
+        if w == 1:
+            continue
+        inside = ctx.within(cw.lag_s, w)
+        m[f"_all_w{w}"] = cw.count(where=inside)
+        m[f"_night_w{w}"] = cw.count(where=inside & night)
+        m[f"_out_w{w}"] = cw.count(where=inside & out)
+        m[f"_office_w{w}"] = cw.count(where=inside & out & office)
+    m["_weekend"] = cw.count(where=cw.weekday >= 5)
+    agg = cw.group_by(KEY).aggregate(**m)
+    exprs = {}
+    for w in ctx.windows:
+        if w == 1:
+            continue
+        exprs[f.real(f"night_share_w{w}", f"share of the last {w} days' calls (both ways) between 00:00 and 06:00", "share", w)] = \
+            share(agg[f"_night_w{w}"], agg[f"_all_w{w}"])
+        exprs[f.real(f"office_share_out_w{w}", f"share of the last {w} days' outgoing calls on weekdays 09:00-18:00", "share", w)] = \
+            share(agg[f"_office_w{w}"], agg[f"_out_w{w}"])
+    exprs[f.real(f"weekend_share_w{L}", f"share of the last {L} days' calls on Saturdays and Sundays", "share", L)] = \
+        share(agg._weekend, agg[f"_all_w{L}"])
+    f.part(agg.mutate(**exprs))
+
+    o = cw.filter(out)
+    hours = o.group_by([*KEY, "hour"]).aggregate(n=o.count())
+    h = hours.group_by(KEY).aggregate(_sum=hours.n.sum(), _nlogn=n_log_n(hours.n).sum())
+    f.part(h.mutate(**{f.real(f"hour_entropy_out_w{L}", f"entropy (nats) of the hour of day of outgoing calls in the last {L} days "
+                              "(low: calls at the same hours)", "nats", L): entropy(h._sum, h._nlogn)}))
+
+    # gaps between consecutive outgoing calls; a gap belongs to window w when both calls fall in it
+    prev_lag = o.lag_s.lag().over(ibis.window(group_by=KEY, order_by=o.started_at))
+    gaps = o.mutate(prev_lag=prev_lag, gap=(prev_lag - o.lag_s).cast("float64")).filter(lambda t: t.prev_lag.notnull())
+    g = {}
+    for w in ctx.windows:
+        if w == 1:
+            continue
+        inside = ctx.within(gaps.prev_lag, w)
+        g[f"_mean_w{w}"] = gaps.gap.mean(where=inside)
+        g[f"_std_w{w}"] = gaps.gap.std(how="pop", where=inside)
+    g[f.real(f"gap_median_out_w{L}", f"median seconds between consecutive outgoing calls in the last {L} days", "s", L)] = \
+        gaps.gap.quantile(0.5)
+    gagg = gaps.group_by(KEY).aggregate(**g)
+    f.part(gagg.mutate(**{
+        f.real(f"gap_cv_out_w{w}", f"coefficient of variation of the gaps between consecutive outgoing calls in the last {w} days "
+               "(low: regular, machine-like dialling)", "ratio", w): share(gagg[f"_std_w{w}"], gagg[f"_mean_w{w}"])
+        for w in ctx.windows if w > 1
+    }))
+    return f

@@ -1,0 +1,51 @@
+"""Volume and activity: how much a number calls, and in what bursts.
+
+Scam call centres and robocallers place many more outgoing calls than people do,
+concentrated in bursts; one-ring numbers mostly receive call-backs.
+"""
+
+from __future__ import annotations
+
+import ibis
+
+from fraudml.features.context import KEY, Context, Family, share
+
+
+def features(ctx: Context) -> Family:
+    f = Family("volume", "calls")
+    cw = ctx.calls_window
+    L, short = ctx.lookback, min(ctx.windows)
+    m = {}
+    for w in ctx.windows:
+        inside = ctx.within(cw.lag_s, w)
+        for direction, words in (("out", "outgoing calls"), ("in", "incoming calls"), ("fwd", "forwarded calls")):
+            m[f.count(f"calls_{direction}_w{w}", f"{words} in the last {w} days", "calls", w)] = \
+                cw.count(where=(cw.direction == direction) & inside)
+        if w > 1:
+            m[f.count(f"active_days_w{w}", f"days with at least one call in the last {w} days", "days", w)] = \
+                cw.started_at.date().nunique(where=inside)
+    m["_days_L"] = cw.started_at.date().nunique()
+    m["_out_L"] = cw.count(where=cw.direction == "out")
+    m["_in_L"] = cw.count(where=cw.direction == "in")
+    m["_out_short"] = cw.count(where=(cw.direction == "out") & ctx.within(cw.lag_s, short))
+    agg = cw.group_by(KEY).aggregate(**m)
+    f.part(agg.mutate(**{
+        f.real(f"calls_out_per_active_day_w{L}", f"outgoing calls per day with calls, over the last {L} days", "calls per day", L):
+            share(agg._out_L, agg._days_L),
+        f.real(f"out_call_share_w{L}", f"share of calls that are outgoing, over the last {L} days", "share", L):
+            share(agg._out_L, agg._out_L + agg._in_L),
+        f.real("calls_out_burst_ratio", f"outgoing calls per day in the last {short} days over the daily mean of the last {L} days "
+               "(above 1: a burst)", "times the usual rate", short):
+            ibis.ifelse(agg._out_L > 0, (agg._out_short / short) / (agg._out_L / L), None),
+    }))
+
+    out = cw.filter(cw.direction == "out")
+    hourly = out.group_by([*KEY, out.started_at.truncate("h").name("clock_hour")]).aggregate(n=out.count())
+    busiest = hourly.group_by(KEY).aggregate(_max=hourly.n.max(), _total=hourly.n.sum())
+    f.part(busiest.mutate(**{
+        f.count(f"busiest_hour_calls_out_w{L}", f"most outgoing calls in any single clock hour of the last {L} days", "calls", L):
+            busiest._max,
+        f.real(f"busiest_hour_share_w{L}", f"share of the last {L} days' outgoing calls placed in the busiest clock hour", "share", L):
+            share(busiest._max, busiest._total),
+    }))
+    return f
