@@ -63,3 +63,10 @@ def spec() -> FeatureSpec:
 @pytest.fixture(scope="session")
 def table() -> pd.DataFrame:
     return synthetic_table()
+
+
+@pytest.fixture(scope="session")
+def trained(table, spec):
+    from fraudml.model.train import TrainParams, train
+
+    return train(table, spec, TrainParams(n_estimators=200, early_stopping_rounds=20, num_threads=1))

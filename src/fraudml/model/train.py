@@ -41,6 +41,7 @@ class TrainParams:
     alert_budget_per_day: int | None = 50
     target_precision: float | None = None
     calibration: str = "platt"
+    num_threads: int = 0  # 0: LightGBM's default (all cores)
 
     @classmethod
     def from_dict(cls, data: dict | None) -> TrainParams:
@@ -65,7 +66,7 @@ def lightgbm_params(params: TrainParams, y_train: np.ndarray) -> dict:
         "num_leaves": params.num_leaves, "learning_rate": params.learning_rate,
         "min_child_samples": params.min_child_samples, "feature_fraction": params.feature_fraction,
         "bagging_fraction": params.bagging_fraction, "bagging_freq": 1 if params.bagging_fraction < 1 else 0,
-        "seed": params.seed, "deterministic": True, "force_row_wise": True,
+        "seed": params.seed, "deterministic": True, "force_row_wise": True, "num_threads": params.num_threads,
     }
     if params.class_weight == "balanced":
         out["scale_pos_weight"] = float((y_train == 0).sum() / max((y_train == 1).sum(), 1))
