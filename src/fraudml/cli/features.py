@@ -1,1 +1,57 @@
 """Commands of the features stage."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+
+from fraudml.cli.app import app, console
+from fraudml.errors import InputError
+
+
+def _windows(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(w) for w in text.split(",") if w.strip())
+    except ValueError:
+        raise InputError(f"--windows {text!r}: give whole numbers of days separated by commas, e.g. 1,7,30") from None
+
+
+@app.command()
+def features(
+    data: Path = typer.Option(None, "--data", help="canonical data folder"),
+    out: Path = typer.Option(None, "--out", help="feature table to write (Parquet); its spec is written beside it"),
+    as_of: str = typer.Option(None, "--as-of", help="one snapshot date (YYYY-MM-DD): every number active before it"),
+    snapshots: str = typer.Option(None, "--snapshots", help="end, weekly, every:N, auto, or a .parquet/.csv of msisdn,as_of"),
+    engine: str = typer.Option("duckdb", help="duckdb (embedded) or spark (needs the spark extra)"),
+    windows: str = typer.Option("1,7,30", help="trailing windows in days"),
+    label_delay_days: int = typer.Option(7, min=0, help="labels feed graph features only once this many days old"),
+    memory_limit: str = typer.Option(None, help="engine memory limit, e.g. 8GB (DuckDB spills to disk past it)"),
+    threads: int = typer.Option(None, min=1, help="engine threads (default: all cores)"),
+    catalogue: Path = typer.Option(None, "--catalogue", help="write the feature catalogue (Markdown) here instead"),
+) -> None:
+    """Build point-in-time features: one row per (msisdn, as_of) snapshot, from events strictly before as_of."""
+    if catalogue is not None:
+        from fraudml.features.catalogue import write
+
+        console.print(f"wrote the feature catalogue to {write(catalogue)}")
+        return
+    if data is None or out is None:
+        raise InputError("fraudml features needs --data DIR and --out FILE (or --catalogue FILE)")
+    from fraudml.features.build import build_features, check_windows, write_features
+    from fraudml.features.snapshots import make_snapshots
+
+    start = time.perf_counter()
+    lookback = max(check_windows(_windows(windows)))
+    with console.status("choosing snapshots"):
+        snaps = make_snapshots(data, snapshots, as_of=as_of, lookback_days=lookback, engine=engine, memory_limit=memory_limit)
+    if len(snaps) == 0:
+        raise InputError(f"{data}: no number has activity before the snapshot date(s): nothing to compute")
+    with console.status(f"computing features for {len(snaps):,} snapshots"):
+        table, spec = build_features(data, snaps, windows=_windows(windows), label_delay_days=label_delay_days,
+                                     engine=engine, memory_limit=memory_limit, threads=threads)
+    write_features(table, spec, out)
+    labels = table["label"].value_counts(dropna=False).to_dict()
+    console.print(f"wrote {len(table):,} snapshots x {len(spec.features)} features to {out} "
+                  f"(spec {spec.hash}; labels {labels}) in {time.perf_counter() - start:.1f}s")

@@ -107,10 +107,11 @@ def build_features(
     s_all = register(con, "snapshots", pa.Table.from_pandas(keyed, preserve_index=False))
     ctx = Context(tables, s_all.select(*KEY), windows, label_delay_days)
 
-    result = s_all.left_join(_seen(ctx, tables), KEY).select(s_all, "_seen")
+    result = s_all.left_join(_seen(ctx, tables), KEY)
     for family in FAMILIES:
         for part in family.features(ctx).parts:
-            result = result.left_join(part, KEY).select(result, *[c for c in part.columns if c not in KEY])
+            result = result.left_join(part, KEY)
+    result = result.select("_row", "_seen", *spec.names)
     columns = {}
     for d in spec.features:
         value = result[d.name].cast(d.dtype)

@@ -56,6 +56,16 @@ class Family:
         return [d.name for d in self.defs]
 
 
+def span(days: int) -> str:
+    """'day' or '7 days', for descriptions: "in the last day", "in the last 7 days"."""
+    return "day" if days == 1 else f"{days} days"
+
+
+def span_of(days: int) -> str:
+    """The possessive: "the last day's calls", "the last 7 days' calls"."""
+    return "day's" if days == 1 else f"{days} days'"
+
+
 def entropy(counts_sum, n_log_n_sum):
     """Shannon entropy (nats) of a distribution from sum(n) and sum(n ln n) over its categories."""
     return ibis.ifelse(counts_sum > 0, counts_sum.cast("float64").ln() - n_log_n_sum / counts_sum, None)

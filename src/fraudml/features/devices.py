@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ibis
 
-from fraudml.features.context import KEY, Context, Family, share
+from fraudml.features.context import KEY, Context, Family, share, span, span_of
 
 
 def device_links(ctx: Context):
@@ -28,13 +28,13 @@ def features(ctx: Context) -> Family:
     m = {}
     for w in ctx.windows:
         if w > 1:
-            m[f.count(f"distinct_imeis_w{w}", f"distinct devices (IMEIs) used in the last {w} days", "devices", w)] = \
+            m[f.count(f"distinct_imeis_w{w}", f"distinct devices (IMEIs) used in the last {span(w)}", "devices", w)] = \
                 cw.imei.nunique(where=ctx.within(cw.lag_s, w))
     m["_calls"] = cw.count()
     m["_no_imei"] = cw.count(where=cw.imei.isnull())
     agg = cw.group_by(KEY).aggregate(**m)
     f.part(agg.mutate(**{
-        f.real(f"imei_missing_share_w{L}", f"share of the last {L} days' calls without a device (IMEI)", "share", L):
+        f.real(f"imei_missing_share_w{L}", f"share of the last {span_of(L)} calls without a device (IMEI)", "share", L):
             share(agg._no_imei, agg._calls),
     }))
 
@@ -42,18 +42,18 @@ def features(ctx: Context) -> Family:
     previous = known.imei.lag().over(ibis.window(group_by=KEY, order_by=known.started_at))
     changes = known.mutate(changed=(previous.notnull() & (previous != known.imei)).cast("int64"))
     f.part(changes.group_by(KEY).aggregate(**{
-        f.count(f"device_changes_w{L}", f"times consecutive calls in the last {L} days switched device", "changes", L): changes.changed.sum(),
+        f.count(f"device_changes_w{L}", f"times consecutive calls in the last {span(L)} switched device", "changes", L): changes.changed.sum(),
     }))
 
     links = device_links(ctx)
     per_imei = links.group_by([*KEY, "imei"]).aggregate(n=links.other.nunique())
     others = links.filter(links.other != links.msisdn)
     f.part(others.group_by(KEY).aggregate(**{
-        f.count(f"numbers_sharing_devices_w{L}", f"other numbers seen in this number's devices in the last {L} days", "numbers", L):
+        f.count(f"numbers_sharing_devices_w{L}", f"other numbers seen in this number's devices in the last {span(L)}", "numbers", L):
             others.other.nunique(),
     }))
     f.part(per_imei.group_by(KEY).aggregate(**{
-        f.count(f"max_numbers_per_device_w{L}", f"most numbers (this one included) seen in any one of its devices in the last {L} days",
+        f.count(f"max_numbers_per_device_w{L}", f"most numbers (this one included) seen in any one of its devices in the last {span(L)}",
                 "numbers", L): per_imei.n.max(),
     }))
     return f

@@ -7,7 +7,7 @@ ring once (zero seconds); robocalls play a recording of nearly fixed length
 
 from __future__ import annotations
 
-from fraudml.features.context import KEY, Context, Family, share
+from fraudml.features.context import KEY, Context, Family, share, span, span_of
 
 
 def features(ctx: Context) -> Family:
@@ -20,13 +20,13 @@ def features(ctx: Context) -> Family:
         if w == 1:
             continue
         inside = out & ctx.within(cw.lag_s, w)
-        m[f.real(f"duration_mean_out_w{w}", f"mean duration of outgoing calls in the last {w} days", "s", w)] = d.mean(where=inside)
+        m[f.real(f"duration_mean_out_w{w}", f"mean duration of outgoing calls in the last {span(w)}", "s", w)] = d.mean(where=inside)
         m[f"_n_w{w}"] = cw.count(where=inside)
         m[f"_short_w{w}"] = cw.count(where=inside & (d < 10))
-    m[f.real(f"duration_median_out_w{L}", f"median duration of outgoing calls in the last {L} days", "s", L)] = d.quantile(0.5, where=out)
-    m[f.real(f"duration_p90_out_w{L}", f"90th percentile of outgoing call durations in the last {L} days", "s", L)] = d.quantile(0.9, where=out)
-    m[f.real(f"duration_mean_in_w{L}", f"mean duration of incoming calls in the last {L} days", "s", L)] = d.mean(where=cw.direction == "in")
-    m[f.real(f"talk_minutes_out_w{L}", f"total minutes of outgoing calls in the last {L} days", "minutes", L)] = d.sum(where=out) / 60.0
+    m[f.real(f"duration_median_out_w{L}", f"median duration of outgoing calls in the last {span(L)}", "s", L)] = d.quantile(0.5, where=out)
+    m[f.real(f"duration_p90_out_w{L}", f"90th percentile of outgoing call durations in the last {span(L)}", "s", L)] = d.quantile(0.9, where=out)
+    m[f.real(f"duration_mean_in_w{L}", f"mean duration of incoming calls in the last {span(L)}", "s", L)] = d.mean(where=cw.direction == "in")
+    m[f.real(f"talk_minutes_out_w{L}", f"total minutes of outgoing calls in the last {span(L)}", "minutes", L)] = d.sum(where=out) / 60.0
     m["_std"] = d.std(how="pop", where=out)
     m["_mean"] = d.mean(where=out)
     m["_long"] = cw.count(where=out & (d > 600))
@@ -35,13 +35,13 @@ def features(ctx: Context) -> Family:
     exprs = {}
     for w in ctx.windows:
         if w > 1:
-            exprs[f.real(f"short_share_out_w{w}", f"share of the last {w} days' outgoing calls shorter than 10 s", "share", w)] = \
+            exprs[f.real(f"short_share_out_w{w}", f"share of the last {span_of(w)} outgoing calls shorter than 10 s", "share", w)] = \
                 share(agg[f"_short_w{w}"], agg[f"_n_w{w}"])
-    exprs[f.real(f"zero_share_out_w{L}", f"share of the last {L} days' outgoing calls of 0 s (unanswered or one ring)", "share", L)] = \
+    exprs[f.real(f"zero_share_out_w{L}", f"share of the last {span_of(L)} outgoing calls of 0 s (unanswered or one ring)", "share", L)] = \
         share(agg._zero, agg[f"_n_w{L}"])
-    exprs[f.real(f"long_share_out_w{L}", f"share of the last {L} days' outgoing calls longer than 10 minutes", "share", L)] = \
+    exprs[f.real(f"long_share_out_w{L}", f"share of the last {span_of(L)} outgoing calls longer than 10 minutes", "share", L)] = \
         share(agg._long, agg[f"_n_w{L}"])
-    exprs[f.real(f"duration_cv_out_w{L}", f"coefficient of variation of outgoing call durations in the last {L} days "
+    exprs[f.real(f"duration_cv_out_w{L}", f"coefficient of variation of outgoing call durations in the last {span(L)} "
                  "(low: calls of nearly fixed length)", "ratio", L)] = share(agg._std, agg._mean)
     f.part(agg.mutate(**exprs))
     return f

@@ -9,7 +9,7 @@ count.
 
 from __future__ import annotations
 
-from fraudml.features.context import KEY, Context, Family, share
+from fraudml.features.context import KEY, Context, Family, share, span, span_of
 from fraudml.features.devices import device_links
 
 
@@ -25,26 +25,26 @@ def features(ctx: Context) -> Family:
         _shared=pd_.count(where=pd_.degree > 1),
         **{
             f.real(f"counterpart_degree_mean_w{L}", f"mean number of numbers in the data in contact with each counterpart "
-                   f"of the last {L} days", "numbers", L): pd_.degree.mean(),
+                   f"of the last {span(L)}", "numbers", L): pd_.degree.mean(),
             f.count(f"counterpart_degree_max_w{L}", f"most numbers in the data in contact with any one counterpart "
-                    f"of the last {L} days", "numbers", L): pd_.degree.max(),
-            f.count(f"co_contacts_w{L}", f"contacts shared with other numbers: sum over the last {L} days' counterparts "
+                    f"of the last {span(L)}", "numbers", L): pd_.degree.max(),
+            f.count(f"co_contacts_w{L}", f"contacts shared with other numbers: sum over the last {span_of(L)} counterparts "
                     "of the other numbers in contact with them", "contacts", L): (pd_.degree - 1).sum(),
         },
     )
     f.part(agg.mutate(**{
-        f.real(f"shared_counterpart_share_w{L}", f"share of the last {L} days' counterparts that other numbers also "
+        f.real(f"shared_counterpart_share_w{L}", f"share of the last {span_of(L)} counterparts that other numbers also "
                "contacted", "share", L): share(agg._shared, agg._n),
     }))
 
     fraud = ctx.confirmed_fraud  # (as_of, fraud_msisdn)
     pf = p.select(*KEY, "counterpart").left_join(fraud, [p.as_of == fraud.as_of, p.counterpart == fraud.fraud_msisdn])
     fa = pf.group_by(KEY).aggregate(_n=pf.count(), **{
-        f.count(f"fraud_counterparts_w{L}", f"counterparts of the last {L} days already confirmed as fraud", "numbers", L,
+        f.count(f"fraud_counterparts_w{L}", f"counterparts of the last {span(L)} already confirmed as fraud", "numbers", L,
                 source="calls+labels"): pf.fraud_msisdn.count(),
     })
     f.part(fa.mutate(**{
-        f.real(f"fraud_counterpart_share_w{L}", f"share of the last {L} days' counterparts already confirmed as fraud", "share", L,
+        f.real(f"fraud_counterpart_share_w{L}", f"share of the last {span_of(L)} counterparts already confirmed as fraud", "share", L,
                source="calls+labels"): share(fa[f"fraud_counterparts_w{L}"], fa._n),
     }))
 
@@ -53,7 +53,7 @@ def features(ctx: Context) -> Family:
     pv = p.select(*KEY, "counterpart").left_join(fl.mutate(hit=1), [p.as_of == fl.as_of, p.counterpart == fl.value])
     va = pv.group_by(KEY).aggregate(_n=pv.count(), _hit=pv.hit.count())
     f.part(va.mutate(**{
-        f.real(f"fraud_shared_counterpart_share_w{L}", f"share of the last {L} days' counterparts that numbers already confirmed "
+        f.real(f"fraud_shared_counterpart_share_w{L}", f"share of the last {span_of(L)} counterparts that numbers already confirmed "
                "as fraud also contacted", "share", L, source="calls+labels"): share(va._hit, va._n),
     }))
 
@@ -61,7 +61,7 @@ def features(ctx: Context) -> Family:
     dl = dl.filter(dl.other != dl.msisdn)
     df = dl.join(fraud, [dl.as_of == fraud.as_of, dl.other == fraud.fraud_msisdn])
     f.part(df.group_by(KEY).aggregate(**{
-        f.count(f"fraud_device_numbers_w{L}", f"numbers already confirmed as fraud seen in this number's devices in the last {L} days",
+        f.count(f"fraud_device_numbers_w{L}", f"numbers already confirmed as fraud seen in this number's devices in the last {span(L)}",
                 "numbers", L, source="calls.imei+labels"): df.other.nunique(),
     }))
     return f

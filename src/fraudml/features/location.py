@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ibis
 
-from fraudml.features.context import KEY, Context, Family, entropy, n_log_n, share
+from fraudml.features.context import KEY, Context, Family, entropy, n_log_n, share, span, span_of
 
 
 def features(ctx: Context) -> Family:
@@ -21,16 +21,16 @@ def features(ctx: Context) -> Family:
         if w == 1:
             continue
         inside = ctx.within(cw.lag_s, w)
-        m[f.count(f"distinct_cities_w{w}", f"distinct cities calls were made or taken in over the last {w} days", "cities", w)] = \
+        m[f.count(f"distinct_cities_w{w}", f"distinct cities calls were made or taken in over the last {span(w)}", "cities", w)] = \
             cw.city.nunique(where=inside)
-        m[f.count(f"distinct_counties_w{w}", f"distinct counties calls were made or taken in over the last {w} days", "counties", w,
+        m[f.count(f"distinct_counties_w{w}", f"distinct counties calls were made or taken in over the last {span(w)}", "counties", w,
                   source="calls.county")] = cw.county.nunique(where=inside)
-    m[f.count(f"distinct_cells_w{L}", f"distinct serving cells over the last {L} days", "cells", L, source="calls.cell")] = cw.cell.nunique()
+    m[f.count(f"distinct_cells_w{L}", f"distinct serving cells over the last {span(L)}", "cells", L, source="calls.cell")] = cw.cell.nunique()
     m["_calls"] = cw.count()
     m["_unlocated"] = cw.count(where=cw.city.isnull() & cw.county.isnull())
     agg = cw.group_by(KEY).aggregate(**m)
     f.part(agg.mutate(**{
-        f.real(f"unlocated_share_w{L}", f"share of the last {L} days' calls with neither city nor county", "share", L):
+        f.real(f"unlocated_share_w{L}", f"share of the last {span_of(L)} calls with neither city nor county", "share", L):
             share(agg._unlocated, agg._calls),
     }))
 
@@ -40,7 +40,7 @@ def features(ctx: Context) -> Family:
     away = home.group_by(KEY).aggregate(_known=home.count(where=home.home_city.notnull()),
                                         _away=home.count(where=home.home_city.notnull() & (home.city != home.home_city)))
     f.part(away.mutate(**{
-        f.real(f"away_share_w{L}", f"share of the last {L} days' located calls made or taken outside the home city of the account",
+        f.real(f"away_share_w{L}", f"share of the last {span_of(L)} located calls made or taken outside the home city of the account",
                "share", L, source="calls.city+accounts.home_city"): share(away._away, away._known),
     }))
 
@@ -49,7 +49,7 @@ def features(ctx: Context) -> Family:
     places = placed.group_by([*KEY, "place"]).aggregate(n=placed.count())
     e = places.group_by(KEY).aggregate(_sum=places.n.sum(), _nlogn=n_log_n(places.n).sum())
     f.part(e.mutate(**{
-        f.real(f"place_entropy_w{L}", f"entropy (nats) of the city and county of calls in the last {L} days (0: always one place)",
+        f.real(f"place_entropy_w{L}", f"entropy (nats) of the city and county of calls in the last {span(L)} (0: always one place)",
                "nats", L): entropy(e._sum, e._nlogn),
     }))
     return f

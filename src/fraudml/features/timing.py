@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ibis
 
-from fraudml.features.context import KEY, Context, Family, entropy, n_log_n, share
+from fraudml.features.context import KEY, Context, Family, entropy, n_log_n, share, span, span_of
 
 
 def features(ctx: Context) -> Family:
@@ -34,18 +34,18 @@ def features(ctx: Context) -> Family:
     for w in ctx.windows:
         if w == 1:
             continue
-        exprs[f.real(f"night_share_w{w}", f"share of the last {w} days' calls (both ways) between 00:00 and 06:00", "share", w)] = \
+        exprs[f.real(f"night_share_w{w}", f"share of the last {span_of(w)} calls (both ways) between 00:00 and 06:00", "share", w)] = \
             share(agg[f"_night_w{w}"], agg[f"_all_w{w}"])
-        exprs[f.real(f"office_share_out_w{w}", f"share of the last {w} days' outgoing calls on weekdays 09:00-18:00", "share", w)] = \
+        exprs[f.real(f"office_share_out_w{w}", f"share of the last {span_of(w)} outgoing calls on weekdays 09:00-18:00", "share", w)] = \
             share(agg[f"_office_w{w}"], agg[f"_out_w{w}"])
-    exprs[f.real(f"weekend_share_w{L}", f"share of the last {L} days' calls on Saturdays and Sundays", "share", L)] = \
+    exprs[f.real(f"weekend_share_w{L}", f"share of the last {span_of(L)} calls on Saturdays and Sundays", "share", L)] = \
         share(agg._weekend, agg[f"_all_w{L}"])
     f.part(agg.mutate(**exprs))
 
     o = cw.filter(out)
     hours = o.group_by([*KEY, "hour"]).aggregate(n=o.count())
     h = hours.group_by(KEY).aggregate(_sum=hours.n.sum(), _nlogn=n_log_n(hours.n).sum())
-    f.part(h.mutate(**{f.real(f"hour_entropy_out_w{L}", f"entropy (nats) of the hour of day of outgoing calls in the last {L} days "
+    f.part(h.mutate(**{f.real(f"hour_entropy_out_w{L}", f"entropy (nats) of the hour of day of outgoing calls in the last {span(L)} "
                               "(low: calls at the same hours)", "nats", L): entropy(h._sum, h._nlogn)}))
 
     # gaps between consecutive outgoing calls; a gap belongs to window w when both calls fall in it
@@ -58,11 +58,11 @@ def features(ctx: Context) -> Family:
         inside = ctx.within(gaps.prev_lag, w)
         g[f"_mean_w{w}"] = gaps.gap.mean(where=inside)
         g[f"_std_w{w}"] = gaps.gap.std(how="pop", where=inside)
-    g[f.real(f"gap_median_out_w{L}", f"median seconds between consecutive outgoing calls in the last {L} days", "s", L)] = \
+    g[f.real(f"gap_median_out_w{L}", f"median seconds between consecutive outgoing calls in the last {span(L)}", "s", L)] = \
         gaps.gap.quantile(0.5)
     gagg = gaps.group_by(KEY).aggregate(**g)
     f.part(gagg.mutate(**{
-        f.real(f"gap_cv_out_w{w}", f"coefficient of variation of the gaps between consecutive outgoing calls in the last {w} days "
+        f.real(f"gap_cv_out_w{w}", f"coefficient of variation of the gaps between consecutive outgoing calls in the last {span(w)} "
                "(low: regular, machine-like dialling)", "ratio", w): share(gagg[f"_std_w{w}"], gagg[f"_mean_w{w}"])
         for w in ctx.windows if w > 1
     }))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ibis
 
-from fraudml.features.context import KEY, Context, Family, share
+from fraudml.features.context import KEY, Context, Family, share, span, span_of
 
 
 def features(ctx: Context) -> Family:
@@ -19,10 +19,10 @@ def features(ctx: Context) -> Family:
     for w in ctx.windows:
         inside = ctx.within(cw.lag_s, w)
         for direction, words in (("out", "outgoing calls"), ("in", "incoming calls"), ("fwd", "forwarded calls")):
-            m[f.count(f"calls_{direction}_w{w}", f"{words} in the last {w} days", "calls", w)] = \
+            m[f.count(f"calls_{direction}_w{w}", f"{words} in the last {span(w)}", "calls", w)] = \
                 cw.count(where=(cw.direction == direction) & inside)
         if w > 1:
-            m[f.count(f"active_days_w{w}", f"days with at least one call in the last {w} days", "days", w)] = \
+            m[f.count(f"active_days_w{w}", f"days with at least one call in the last {span(w)}", "days", w)] = \
                 cw.started_at.date().nunique(where=inside)
     m["_days_L"] = cw.started_at.date().nunique()
     m["_out_L"] = cw.count(where=cw.direction == "out")
@@ -30,11 +30,11 @@ def features(ctx: Context) -> Family:
     m["_out_short"] = cw.count(where=(cw.direction == "out") & ctx.within(cw.lag_s, short))
     agg = cw.group_by(KEY).aggregate(**m)
     f.part(agg.mutate(**{
-        f.real(f"calls_out_per_active_day_w{L}", f"outgoing calls per day with calls, over the last {L} days", "calls per day", L):
+        f.real(f"calls_out_per_active_day_w{L}", f"outgoing calls per day with calls, over the last {span(L)}", "calls per day", L):
             share(agg._out_L, agg._days_L),
-        f.real(f"out_call_share_w{L}", f"share of calls that are outgoing, over the last {L} days", "share", L):
+        f.real(f"out_call_share_w{L}", f"share of calls that are outgoing, over the last {span(L)}", "share", L):
             share(agg._out_L, agg._out_L + agg._in_L),
-        f.real("calls_out_burst_ratio", f"outgoing calls per day in the last {short} days over the daily mean of the last {L} days "
+        f.real("calls_out_burst_ratio", f"outgoing calls per day in the last {span(short)} over the daily mean of the last {span(L)} "
                "(above 1: a burst)", "times the usual rate", short):
             ibis.ifelse(agg._out_L > 0, (agg._out_short / short) / (agg._out_L / L), None),
     }))
@@ -43,9 +43,9 @@ def features(ctx: Context) -> Family:
     hourly = out.group_by([*KEY, out.started_at.truncate("h").name("clock_hour")]).aggregate(n=out.count())
     busiest = hourly.group_by(KEY).aggregate(_max=hourly.n.max(), _total=hourly.n.sum())
     f.part(busiest.mutate(**{
-        f.count(f"busiest_hour_calls_out_w{L}", f"most outgoing calls in any single clock hour of the last {L} days", "calls", L):
+        f.count(f"busiest_hour_calls_out_w{L}", f"most outgoing calls in any single clock hour of the last {span(L)}", "calls", L):
             busiest._max,
-        f.real(f"busiest_hour_share_w{L}", f"share of the last {L} days' outgoing calls placed in the busiest clock hour", "share", L):
+        f.real(f"busiest_hour_share_w{L}", f"share of the last {span_of(L)} outgoing calls placed in the busiest clock hour", "share", L):
             share(busiest._max, busiest._total),
     }))
     return f

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
-import pytest
-
 from fraudml.tables import TABLES, write_table
 
 AS_OF = pd.Timestamp("2024-03-31")
@@ -34,8 +32,3 @@ def write_world(folder, **tables):
 
 def snapshots(*numbers, as_of=AS_OF):
     return pd.DataFrame({"msisdn": list(numbers), "as_of": [as_of] * len(numbers)})
-
-
-@pytest.fixture
-def world(tmp_path):
-    return lambda **tables: write_world(tmp_path / "data", **tables)
