@@ -25,7 +25,7 @@ def feature_spec() -> FeatureSpec:
                         f("out_calls_7d", "volume"), f("noise", "volume", None)))
 
 
-def feature_table(n_numbers: int = 400, n_dates: int = 6, signal: float = 1.0, seed: int = 0) -> pd.DataFrame:
+def feature_table(n_numbers: int = 400, n_dates: int = 6, signal: float = 0.3, seed: int = 0) -> pd.DataFrame:
     """Weekly snapshots; fraud calls more distinct numbers and gets fewer call-backs, scaled by ``signal``."""
     rng = np.random.default_rng(seed)
     fraud = rng.random(n_numbers) < 0.15
@@ -50,3 +50,25 @@ def write_features(table: pd.DataFrame, path) -> object:
     table.to_parquet(path, index=False)
     feature_spec().save(spec_path(path))
     return path
+
+
+@pytest.fixture
+def train_and_log(tmp_path):
+    """``train_and_log(table, **train_params) -> (TrainResult, LoggedRun)``: train, evaluate, log and register."""
+    from fraudml.model.evaluate import evaluate
+    from fraudml.model.train import TrainParams, train
+    from fraudml.tracking import log_training
+
+    count = iter(range(100))
+
+    def run(table: pd.DataFrame, **params):
+        folder = tmp_path / f"run{next(count)}"
+        features = write_features(table, folder / "features.parquet")
+        result = train(table, feature_spec(), TrainParams(**params))
+        result.bundle.save(folder / "model")
+        evaluation = evaluate(result.bundle, table, result.split, folder / "evaluation")
+        logged = log_training(result, table, features_file=features, bundle_dir=folder / "model",
+                              params={"train": params}, evaluation=evaluation, evaluation_dir=folder / "evaluation")
+        return result, logged
+
+    return run

@@ -103,14 +103,19 @@ def evaluate_command(
     model: str = typer.Option(..., "--model", help="model bundle folder or MLflow URI (models:/fraudml@champion)"),
     features: Path = typer.Option(..., "--features", help="feature table written by fraudml features"),
     out: Path = typer.Option(..., "--out", help="folder for metrics.json and plots/"),
+    params: Path | None = typer.Option(None, "--params", help="params file; its evaluate group is used [default: the project's configs/params.yaml]"),
 ) -> None:
     """Evaluate a model on the test part of a feature table: metrics.json and plots, beside the baselines."""
     from fraudml.model.evaluate import evaluate
     from fraudml.tracking import load_bundle
 
+    settings = read_params(params).get("evaluate") or {}
+    unknown = sorted(set(settings) - {"baselines"})
+    if unknown:
+        raise InputError(f"evaluate params: unknown key(s) {', '.join(unknown)}; known: baselines")
     bundle = load_bundle(model)
     table, _ = read_features(features)
-    metrics = evaluate(bundle, table, None, out)
+    metrics = evaluate(bundle, table, None, out, baselines=bool(settings.get("baselines", True)))
     print_metrics(metrics, f"test metrics of model {bundle.version} ({metrics['split']['kind']} split)")
     console.print(f"wrote {out / 'metrics.json'} and plots to {out / 'plots'}")
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
@@ -23,8 +21,6 @@ MODEL_CODE = Path(__file__).with_name("model_code.py")
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # what scoring a bundle imports; pinned to the versions that trained it (inferring them costs seconds)
 REQUIREMENTS = ("mlflow", "lightgbm", "numpy", "pandas", "pyarrow", "scikit-learn")
-# the explicit signature does the validation that type hints on predict would
-warnings.filterwarnings("ignore", message=".*Add type hints to the `predict` method", category=UserWarning)
 
 
 class BundleModel(mlflow.pyfunc.PythonModel):
@@ -35,8 +31,8 @@ class BundleModel(mlflow.pyfunc.PythonModel):
 
         self.bundle = ModelBundle.load(context.artifacts[BUNDLE_ARTIFACT])
 
-    def predict(self, context, model_input, params=None):
-        return np.asarray(self.bundle.predict(pd.DataFrame(model_input)), dtype="float64")
+    def predict(self, context, model_input: pd.DataFrame, params=None) -> np.ndarray:
+        return np.asarray(self.bundle.predict(model_input), dtype="float64")
 
 
 def pip_requirements() -> list[str]:
