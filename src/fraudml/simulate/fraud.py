@@ -1,0 +1,138 @@
+"""Fraud rings: their SIMs, IDs, devices and places, their lifetimes and labels, their victims and drift.
+
+A ring runs several SIMs of one fraud type, registered on a few ID cards, used in
+a small pool of devices, from one place (often another city than where the SIMs
+were opened, or outside the province). Each SIM is activated shortly before its
+first use, works until it is detected, and is shut down then. Rings call victims
+from shared target lists and move to another target group each month; their
+tactics drift (shorter calls, fewer calls per SIM, more SMS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from fraudml.simulate import places
+from fraudml.simulate.params import FIRST_FRAUD, FRAUD_TYPES, ROLE_CODE, ROLES, WorldParams
+
+SIMS_PER_DEVICE = {"call_centre": 3, "sim_box": 6, "wangiri": 3, "robocall": 2, "precise": 2}
+
+
+@dataclass(frozen=True)
+class Rings:
+    ring: np.ndarray  # ring of each subscriber, -1 for non-fraud
+    start: np.ndarray  # per ring: day it starts work (relative to the world's start)
+    kind: np.ndarray  # per ring: role code
+    home_city: np.ndarray  # per ring: where its SIMs were opened
+    base_city: np.ndarray  # per ring: where it works from (-1: outside the province)
+    base_county: np.ndarray
+    device_offset: np.ndarray  # per ring: first of its device codes (relative)
+    devices: np.ndarray  # per ring: devices it uses
+
+    @property
+    def count(self) -> int:
+        return len(self.start)
+
+
+def form_rings(rng: np.random.Generator, role: np.ndarray, days: float, params: WorldParams) -> Rings:
+    """Group the fraud numbers of each type into rings with log-normal sizes."""
+    ring = np.full(len(role), -1, dtype=np.int64)
+    kinds, next_ring = [], 0
+    for t in FRAUD_TYPES:  # a loop over the five types, not over numbers
+        idx = rng.permutation(np.flatnonzero(role == ROLE_CODE[t]))
+        if len(idx) == 0:
+            continue
+        sizes = np.maximum(1, np.rint(np.exp(rng.normal(np.log(params.ring_sims[t]), 0.6, len(idx))))).astype(np.int64)
+        ends = np.cumsum(sizes)
+        ring[idx] = next_ring + np.searchsorted(ends, np.arange(len(idx)), side="right")
+        used = int(ring[idx].max()) - next_ring + 1
+        kinds.append(np.full(used, ROLE_CODE[t]))
+        next_ring += used
+    kind = np.concatenate(kinds) if kinds else np.zeros(0, dtype=np.int64)
+    r = len(kind)
+    sims = np.bincount(ring[ring >= 0], minlength=r)
+    start = rng.uniform(-5, max(days - 1, 0.5), r)
+    home_city = places.draw_cities(rng, r)
+    base_city = places.draw_cities(rng, r)
+    same = base_city == home_city
+    base_city[same] = (base_city[same] + 1 + rng.integers(0, len(places.CITY_NAMES) - 1, int(same.sum()))) % len(places.CITY_NAMES)
+    local = np.isin(kind, [ROLE_CODE["precise"], ROLE_CODE["sim_box"]]) & (rng.random(r) < 0.6)
+    base_city[local] = home_city[local]
+    base_county = places.draw_counties(rng, base_city)
+    away_share = np.array([params.behaviours[ROLES[k]].away for k in kind]) if r else np.zeros(0)
+    away = rng.random(r) < away_share
+    base_city[away], base_county[away] = -1, -1
+    per_device = np.array([SIMS_PER_DEVICE[ROLES[k]] for k in kind]) if r else np.zeros(0, dtype=np.int64)
+    devices = np.maximum(1, np.ceil(sims / np.maximum(per_device, 1))).astype(np.int64)
+    device_offset = np.r_[0, np.cumsum(devices)[:-1]].astype(np.int64)
+    return Rings(ring, start, kind, home_city, base_city, base_county, device_offset, devices)
+
+
+def sim_places(rng: np.random.Generator, rings: Rings, n: int) -> tuple[np.ndarray, ...]:
+    """Home (account) and working places of the fraud SIMs: most were opened where the ring got its IDs."""
+    fraud = rings.ring >= 0
+    r = rings.ring[fraud]
+    home_city = rings.home_city[r].copy()
+    other = rng.random(len(r)) < 0.2
+    home_city[other] = places.draw_cities(rng, int(other.sum()))
+    home_county = places.draw_counties(rng, home_city)
+    return fraud, home_city, home_county, rings.base_city[r], rings.base_county[r]
+
+
+def sim_devices(rng: np.random.Generator, rings: Rings, first_code: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two devices of the ring's pool for each fraud SIM (codes from ``first_code``); the SIM swaps between them."""
+    fraud = rings.ring >= 0
+    r = rings.ring[fraud]
+    a = first_code + rings.device_offset[r] + rng.integers(0, rings.devices[r])
+    b = first_code + rings.device_offset[r] + rng.integers(0, rings.devices[r])
+    return fraud, a, b
+
+
+@dataclass(frozen=True)
+class FraudTimes:
+    activated: np.ndarray
+    start: np.ndarray  # first fraudulent use
+    stop: np.ndarray  # last activity: detection, or abandonment when never detected
+    labelled_at: np.ndarray  # detection (NaN: never confirmed)
+    closed: np.ndarray  # shutdown (NaN: not within the data)
+
+
+def fraud_times(rng: np.random.Generator, rings: Rings, days: float, params: WorldParams) -> FraudTimes:
+    """Lifetimes of the fraud SIMs: each starts within its ring's month, works until detected, and is shut down."""
+    fraud = rings.ring >= 0
+    r = rings.ring[fraud]
+    m = len(r)
+    span = np.clip(days - 0.5 - rings.start[r], 0.5, 30)
+    start = rings.start[r] + rng.random(m) * span
+    lead = np.where(rng.random(m) < 0.8, rng.exponential(2.0, m), rng.uniform(10, 90, m))  # a few sleepers
+    activated = start - lead
+    median = np.array([params.behaviours[ROLES[k]].lifetime_days for k in rings.kind])[r]
+    life = np.exp(rng.normal(np.log(median), 0.7))
+    detected = start + life
+    missed = rng.random(m) < params.missed_fraud
+    labelled_at = np.where(missed, np.nan, detected)
+    stop = np.where(missed, start + 1.5 * life, detected)
+    shutdown = detected + rng.uniform(1 / 24, 1, m)
+    closed = np.where(~missed & (shutdown < days), shutdown, np.nan)
+    return FraudTimes(activated, start, stop, labelled_at, closed)
+
+
+def false_alarms(rng: np.random.Generator, role: np.ndarray, days: float, params: WorldParams) -> tuple[np.ndarray, np.ndarray]:
+    """Normal numbers wrongly confirmed as fraud (more often the hard negatives), and when."""
+    hard = (role > 0) & (role < FIRST_FRAUD)
+    rate = np.where(hard, 10 * params.false_alarms, np.where(role == 0, params.false_alarms, 0.0))
+    wrong = rng.random(len(role)) < rate
+    when = np.where(wrong, rng.uniform(0, days + 10, len(role)), np.nan)
+    return wrong, when
+
+
+def month_index(t: np.ndarray) -> np.ndarray:
+    """Months since the start of the world (day 0), for drift."""
+    return np.maximum(np.floor(t / 30.4), 0).astype(np.int64)
+
+
+def drift(factor: float, t: np.ndarray) -> np.ndarray:
+    """Multiplier of a fraud tactic at day ``t``: ``factor`` per month since the start."""
+    return factor ** month_index(t)

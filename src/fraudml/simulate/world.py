@@ -1,0 +1,226 @@
+"""Assemble a simulated operator world into the six canonical tables.
+
+:func:`simulate` is what ``fraudml simulate`` calls; :func:`build_world` also
+returns the hidden truth (each number's role and ring), for tests and notebooks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from fraudml.simulate import behaviour, fraud, places, population, usage
+from fraudml.simulate.params import FIRST_FRAUD, ROLES, WorldParams, preset as preset_params
+from fraudml.tables import TABLES
+
+MOBILE = (13_000_000_000, 20_000_000_000)  # 11-digit mobile numbers, 13x to 19x
+IMEI = (860_000_000_000_000, 870_000_000_000_000)
+ID_CARD = (5_100_000_000_000_000, 5_200_000_000_000_000)
+# service numbers that send notifications, most frequent first, then marketing senders
+SERVICES = ("10086", "95588", "10010", "95533", "106575", "95599", "95555", "10000", "95566", "1069800095588",
+            "95559", "95528", "106902", "95508", "12306", "95511", "1065502", "95522", "10690", "95500")
+MARKETING_SENDERS = 2000
+
+
+@dataclass
+class World:
+    """The canonical tables and the truth behind them (role and ring of every number)."""
+
+    tables: dict[str, pd.DataFrame]
+    truth: pd.DataFrame  # msisdn, role, ring, holder
+
+
+def _unique_ints(rng: np.random.Generator, size: int, low: int, high: int) -> np.ndarray:
+    """``size`` distinct integers in [low, high), in random order."""
+    values = np.zeros(0, dtype=np.int64)
+    while len(values) < size:
+        values = np.unique(np.r_[values, rng.integers(low, high, int(size * 1.05) + 16)])
+    return rng.permutation(values)[:size]
+
+
+def _strings(dictionary: pa.Array, index: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
+    """dictionary[index] as a string column, null where ``missing``."""
+    mask = None if missing is None else pa.array(missing)
+    taken = dictionary.take(pa.array(np.where(index < 0, 0, index), type=pa.int64()))
+    if mask is not None:
+        taken = pc.if_else(mask, pa.scalar(None, pa.string()), taken)
+    return pd.Series(taken.to_pandas(), copy=False)
+
+
+def _timestamps(start: pd.Timestamp, days: np.ndarray) -> pd.Series:
+    """Days since ``start`` as timestamps to the second; NaN days become NaT."""
+    seconds = np.rint(np.where(np.isnan(days), 0, days) * 86_400).astype(np.int64)
+    stamp = np.datetime64(start.to_datetime64(), "s") + seconds.astype("timedelta64[s]")
+    out = pd.Series(stamp.astype("datetime64[us]"))
+    return out.mask(np.isnan(days))
+
+
+def _dedupe(events: dict[str, np.ndarray], keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Sort events by owner and time and drop repeats of the same (owner, counterpart, direction, second)."""
+    second = np.rint(events["t"] * 86_400).astype(np.int64)
+    order = np.lexsort((second, events["owner"]))
+    sorted_events = {k: v[order] for k, v in events.items()}
+    frame = pd.DataFrame({k: sorted_events[k] for k in keys} | {"second": second[order]})
+    keep = ~frame.duplicated().to_numpy()
+    return {k: v[keep] for k, v in sorted_events.items()}
+
+
+def build_world(preset: str = "realistic", subscribers: int = 20_000, days: int = 30, seed: int = 0,
+                start: str = "2020-01-01", **overrides) -> World:
+    """Simulate ``subscribers`` numbers over ``days`` days from ``start``; ``overrides`` set WorldParams fields."""
+    params: WorldParams = preset_params(preset, **overrides)
+    if subscribers < 10:
+        raise ValueError("a world needs at least 10 subscribers")
+    if days < 1:
+        raise ValueError("a world needs at least 1 day")
+    rng = np.random.default_rng(seed)
+    start_ts = pd.Timestamp(start)
+    n = subscribers
+
+    role = population.draw_roles(rng, n, params)
+    rings = fraud.form_rings(rng, role, days, params)
+    ring = rings.ring
+    is_fraud = ring >= 0
+
+    home_city, home_county = population.home_places(rng, n)
+    base_city, base_county = population.living_places(rng, home_city, home_county, role, params)
+    f, hc, hco, bc, bco = fraud.sim_places(rng, rings, n)
+    home_city[f], home_county[f], base_city[f], base_county[f] = hc, hco, bc, bco
+
+    k = population.numbers_on_id(rng, role)
+    company = population.companies(rng, role)
+    group = np.where(company >= 0, 1_000 + company, home_city)
+    group = np.where(is_fraud, 1_000 + n + ring, group)
+    holder = population.assign_holders(rng, group, k)
+
+    activated, closed = population.lifetimes(rng, role, days, params)
+    times = fraud.fraud_times(rng, rings, days, params)
+    activated[f], closed[f] = times.activated, times.closed
+    wrong, wrong_at = fraud.false_alarms(rng, role, days, params)
+    shut = wrong & (wrong_at + 0.5 < days)
+    closed[shut] = np.fmin(closed[shut], wrong_at[shut] + 0.5)
+    first_use = activated.copy()
+    first_use[f] = times.start
+    stop = np.where(np.isnan(closed), np.inf, closed)
+    stop[f] = np.minimum(stop[f], times.stop)
+    active_from = np.clip(first_use, 0, days)
+    active_to = np.clip(stop, 0, days)
+
+    label = np.where(is_fraud, 1, 0).astype(np.int8)
+    labelled_at = np.full(n, np.nan)
+    labelled_at[f] = times.labelled_at
+    label[f] = np.where(np.isnan(times.labelled_at), 0, 1)  # fraud never confirmed stays labelled normal
+    label[wrong] = 1
+    labelled_at[wrong] = wrong_at[wrong]
+    fraud_type = np.where(is_fraud & (label == 1), role, -1)
+    fraud_type[wrong] = population.ROLE_CODE["call_centre"]
+
+    device_a, device_b, switch = population.devices(rng, holder, role, days)
+    mix = np.zeros(n)
+    f2, a, b = fraud.sim_devices(rng, rings, first_code=2 * n)
+    device_a[f2], device_b[f2], switch[f2], mix[f2] = a, b, np.inf, 0.5
+
+    circle = population.circles(rng, base_county, ring, params.community_size)
+    space = population.CodeSpace(n=n, circles=int(circle.max()) + 1, pool=4 * params.community_size,
+                                 victims_per_group=max(20_000, 2 * n), groups=params.target_groups)
+    contact_code, contact_offset, degree = population.contacts(rng, role, circle, space, params)
+    people = np.flatnonzero(~is_fraud)
+    target = circle[people] % params.target_groups
+    sizes = np.bincount(target, minlength=params.target_groups)
+    targets = (people[np.argsort(target, kind="stable")], np.r_[0, np.cumsum(sizes)[:-1]], sizes)
+
+    pop = population.Population(role, ring, circle, base_city, base_county, population.cells(rng, n), device_a, device_b,
+                                switch, mix, active_from, active_to, contact_code, contact_offset, degree, space,
+                                start_ts.weekday())
+    services = len(SERVICES) + MARKETING_SENDERS
+    calls = _dedupe(behaviour.calls(rng, pop, params, targets, people), ("owner", "counterpart", "direction"))
+    sms = _dedupe(behaviour.sms(rng, pop, params, targets, people, services), ("owner", "counterpart", "direction"))
+    city, county, cell, device = behaviour.where_and_what(rng, pop, params, calls["owner"], calls["t"])
+
+    months, lo, hi = usage.months_of(start_ts, days)
+    share = usage.open_share(lo, hi, activated, closed)
+    plan = usage.draw_plans(rng, role)
+    spend = usage.arpu(rng, plan, share, calls, lo)
+    apps = usage.app_usage(rng, role, share, params)
+
+    # numbers, devices and IDs as text
+    outside = np.unique(np.r_[calls["counterpart"], sms["counterpart"]])
+    outside = outside[outside >= n]  # service senders have negative codes
+    mobile = _unique_ints(rng, n + len(outside), *MOBILE)
+    marketing = _unique_ints(rng, MARKETING_SENDERS, 10_690_000_000, 10_700_000_000)
+    numbers = pa.concat_arrays([pa.array(mobile).cast(pa.string()), pa.array(list(SERVICES)),
+                                pa.array(marketing).cast(pa.string())])
+
+    def number_index(code: np.ndarray) -> np.ndarray:
+        idx = np.where(code < n, code, n + np.searchsorted(outside, code))
+        return np.where(code < 0, n + len(outside) - code - 1, idx)  # code -1 is the first service
+
+    used_devices = np.unique(device)
+    imeis = pa.array(_unique_ints(rng, len(used_devices), *IMEI)).cast(pa.string())
+    ids = pa.array(_unique_ints(rng, int(holder.max()) + 1 if (holder >= 0).any() else 1, *ID_CARD)).cast(pa.string())
+    city_names, county_names = pa.array(places.CITY_NAMES.tolist()), pa.array(places.COUNTY_NAMES.tolist())
+    branches = pa.array(places.BRANCH_NAMES.tolist())
+    msisdn = np.arange(n)
+
+    no_city = rng.random(n) < np.where(is_fraud, params.account_city_missing[1], params.account_city_missing[0])
+    accounts = pd.DataFrame({
+        "msisdn": _strings(numbers, msisdn),
+        "activated_at": _timestamps(start_ts, activated),
+        "id_holder": _strings(ids, holder, holder < 0),
+        "numbers_on_id": k.astype(np.int32),
+        "home_city": _strings(city_names, home_city, no_city),
+        "home_county": _strings(branches, home_county, no_city),
+        "plan": _strings(pa.array(usage.PLAN_NAMES.tolist()), plan),
+        "closed_at": _timestamps(start_ts, closed),
+    })
+    open_cells = np.argwhere(share > 0)
+    account_months = pd.DataFrame({
+        "msisdn": _strings(numbers, open_cells[:, 0]),
+        "month": pd.Series(months[open_cells[:, 1]]).dt.date,
+        "arpu": spend[open_cells[:, 0], open_cells[:, 1]],
+    })
+    direction_names = pa.array(["out", "in", "fwd"])
+    call_table = pd.DataFrame({
+        "msisdn": _strings(numbers, calls["owner"]),
+        "counterpart": _strings(numbers, number_index(calls["counterpart"])),
+        "direction": _strings(direction_names, calls["direction"].astype(np.int64)),
+        "started_at": _timestamps(start_ts, calls["t"]),
+        "duration_s": calls["duration"].astype(np.int32),
+        "city": _strings(city_names, city, city < 0),
+        "county": _strings(county_names, county, county < 0),
+        "cell": _strings(pa.array(cell + 51_000_000).cast(pa.string()), np.arange(len(cell)), cell < 0),
+        "imei": _strings(imeis, np.searchsorted(used_devices, device)),
+    })
+    sms_table = pd.DataFrame({
+        "msisdn": _strings(numbers, sms["owner"]),
+        "counterpart": _strings(numbers, number_index(sms["counterpart"])),
+        "direction": _strings(direction_names, sms["direction"].astype(np.int64)),
+        "sent_at": _timestamps(start_ts, sms["t"]),
+    })
+    app_table = pd.DataFrame({
+        "msisdn": _strings(numbers, apps["owner"]),
+        "month": pd.Series(months[apps["month"]]).dt.date,
+        "app": _strings(pa.array(list(usage.APPS)), apps["app"]),
+        "mb": apps["mb"],
+    })
+    labels = pd.DataFrame({
+        "msisdn": _strings(numbers, msisdn),
+        "label": label,
+        "labelled_at": _timestamps(start_ts, labelled_at),
+        "fraud_type": _strings(pa.array(list(ROLES)), fraud_type, fraud_type < FIRST_FRAUD),
+    })
+    tables = {"accounts": accounts, "account_months": account_months, "calls": call_table, "sms": sms_table,
+              "app_usage": app_table, "labels": labels}
+    tables = {name: df[TABLES[name].names] for name, df in tables.items()}
+    truth = pd.DataFrame({"msisdn": accounts["msisdn"], "role": np.array(ROLES)[role], "ring": ring, "holder": holder})
+    return World(tables, truth)
+
+
+def simulate(preset: str = "realistic", subscribers: int = 20_000, days: int = 30, seed: int = 0,
+             start: str = "2020-01-01", **overrides) -> dict[str, pd.DataFrame]:
+    """The canonical tables of a simulated world (see :func:`build_world`)."""
+    return build_world(preset, subscribers, days, seed, start, **overrides).tables
