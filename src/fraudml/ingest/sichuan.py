@@ -79,8 +79,11 @@ def _not_utf8(path: Path, line: int | None) -> InputError:
 
 def _header(path: Path) -> list[str]:
     with path.open("rb") as f:
-        first = f.readline()
-    if not first.strip():
+        start = f.read(1 << 16)
+    if b"\0" in start:  # xlsx, zip, Parquet and other binary files
+        raise InputError(f"{path}: not a CSV text file (it holds binary data: an Excel, zip or Parquet file?)")
+    first = start.split(b"\n", 1)[0]
+    if not start.strip():
         raise InputError(f"{path}: the file is empty (no header line)")
     try:
         text = first.decode("utf-8-sig")
@@ -173,12 +176,22 @@ def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = Fal
     return results
 
 
+def _write_csv(table: pa.Table, path: str, quoting: str) -> None:
+    with open(path, "wb") as f:
+        f.write((",".join(table.column_names) + "\n").encode())
+        pacsv.write_csv(table, f, write_options=pacsv.WriteOptions(include_header=False, quoting_style=quoting))
+
+
 def _write_csv_atomic(df: pd.DataFrame, path: Path) -> Path:
+    """Unquoted like the competition's files, unless a value holds a comma, quote or newline."""
     table = pa.Table.from_pandas(df, preserve_index=False)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        pacsv.write_csv(table, tmp, write_options=pacsv.WriteOptions(quoting_style="needed"))
+        try:
+            _write_csv(table, tmp, "none")
+        except pa.ArrowInvalid:
+            _write_csv(table, tmp, "needed")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -50,8 +50,9 @@ def blank_to_null(values: pd.Series) -> pd.Series:
 def direction_from_calltype(codes: pd.Series, table: str) -> pd.Series:
     """calltype_id to out / in / fwd; an unknown code stays visible as 'calltype_id=<code>'
     so that validation quarantines its row with the code in view."""
-    text = blank_to_null(codes).str.replace(r"\.0+$", "", regex=True)  # 1.0 from float exports
-    direction = text.map(CALLTYPES[table]).astype("string")
+    text = blank_to_null(codes)
+    code = text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)  # 1.0 from float exports
+    direction = code.map(CALLTYPES[table]).astype("string")
     return direction.mask(direction.isna() & text.notna(), "calltype_id=" + text)
 
 
@@ -90,8 +91,9 @@ def user_to_canonical(user: pd.DataFrame) -> dict[str, pd.DataFrame]:
                 "arpu": pd.array(arpu.to_numpy().ravel(), dtype="string"),
             }
         )
-    if LABEL in user.columns:
-        tables["labels"] = pd.DataFrame({"msisdn": msisdn, "label": blank_to_null(user[LABEL])})
+    label = blank_to_null(user[LABEL]) if LABEL in user.columns else None
+    if label is not None and label.notna().any():  # an all-empty label column is an unlabelled file
+        tables["labels"] = pd.DataFrame({"msisdn": msisdn, "label": label})
     return tables
 
 
