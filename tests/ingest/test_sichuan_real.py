@@ -1,0 +1,121 @@
+"""The adapter on the competition's real rows: every sample file and the labelled train user table."""
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fraudml.ingest.sichuan import ingest_sichuan
+from fraudml.ingest.sichuan_format import UNCLASSIFIED_APP
+from fraudml.tables import read_table
+from fraudml.validation import REASON
+
+SICHUAN = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sichuan"
+pytestmark = [
+    pytest.mark.sichuan,
+    pytest.mark.skipif(not SICHUAN.is_dir(), reason=f"the real Sichuan data is not at {SICHUAN}"),
+]
+
+
+def manifest() -> pd.DataFrame:
+    if not SICHUAN.is_dir():
+        return pd.DataFrame({"file": [], "n_rows": []})
+    return pd.read_csv(SICHUAN / "samples" / "manifest.csv", dtype=str)
+
+
+def bare_name(file: str) -> str:
+    """user_first_rows.csv -> user, fraud_user_1_voc.csv -> voc."""
+    stem = Path(file).stem
+    return next(t for t in ("user", "voc", "sms", "app") if stem.startswith(t + "_") or stem.endswith("_" + t))
+
+
+@pytest.mark.parametrize("sample", list(manifest().itertuples(index=False)), ids=lambda s: s.file)
+def test_every_real_sample_ingests_with_no_row_lost(tmp_path, sample):
+    table = bare_name(sample.file)
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(SICHUAN / sample.file, src / f"{table}.csv")
+    results = ingest_sichuan(src, tmp_path / "out")
+    for result in results:
+        assert result.read == int(sample.n_rows) == len(result.kept) + len(result.quarantined)
+        # the only bad rows in the real samples are the traps the README documents
+        assert set(result.quarantined[REASON]) <= {"exact duplicate of an earlier row", "month: missing"}
+
+
+def ingest_sample(tmp_path, folder, **tables):
+    src = tmp_path / "src"
+    src.mkdir()
+    for table, file in tables.items():
+        shutil.copy(SICHUAN / "samples" / folder / file, src / f"{table}.csv")
+    return {r.name: r for r in ingest_sichuan(src, tmp_path / "out")}
+
+
+def test_round1_first_rows(tmp_path):
+    results = ingest_sample(tmp_path, "round1_train_201908-202003", voc="voc_first_rows.csv", sms="sms_first_rows.csv", app="app_first_rows.csv")
+    calls = results["calls"].kept
+    assert calls["direction"].tolist()[:2] == ["in", "in"]
+    assert calls["started_at"].iloc[0] == pd.Timestamp("2019-10-17 17:16:25") and calls["duration_s"].iloc[0] == 13
+    # the first two app rows are placeholders with no month: quarantined, counted
+    app = results["app_usage"]
+    assert (len(app.kept), app.quarantined[REASON].tolist()) == (8, ["month: missing", "month: missing"])
+    assert app.kept["app"].iloc[0] == UNCLASSIFIED_APP and app.kept["mb"].iloc[0] == pytest.approx(0.021529)
+
+
+def test_may_files_write_months_as_yyyymm_and_missing_as_backslash_n(tmp_path):
+    results = ingest_sample(tmp_path, "round2_test_202005", user="user_last_rows.csv", app="app_first_rows.csv")
+    assert {pd.Timestamp(m).strftime("%Y-%m") for m in results["app_usage"].kept["month"]} == {"2020-05"}
+    accounts = results["accounts"].kept
+    assert accounts["home_city"].isna().sum() == 2 and accounts["home_county"].isna().sum() == 2
+    months = results["account_months"].kept
+    assert {pd.Timestamp(m).strftime("%Y-%m") for m in months["month"]} == {"2020-05"} and len(months) == 10
+    assert months["arpu"].isna().sum() == 1 and months["arpu"].iloc[0] == pytest.approx(30.10)
+    assert "labels" not in results  # test files carry no label
+
+
+def test_sms_first_rows_hold_four_duplicates(tmp_path):
+    sms = ingest_sample(tmp_path, "round1_test_202004", sms="sms_first_rows.csv")["sms"]
+    assert (sms.read, len(sms.kept), len(sms.quarantined)) == (10, 6, 4)
+    assert sms.quarantined["_row"].tolist() == [3, 4, 7, 8]
+    assert set(sms.kept["direction"]) == {"in"}
+
+
+def test_a_forwarding_fraud_user_keeps_every_call(tmp_path):
+    calls = ingest_sample(tmp_path, "haoren_single_user_voc", voc="fraud_user_2_voc.csv")["calls"]
+    assert (calls.read, len(calls.quarantined)) == (2419, 0)
+    assert set(calls.kept["direction"]) == {"out", "in", "fwd"}
+    assert calls.kept["msisdn"].nunique() == 1
+
+
+@pytest.fixture(scope="module")
+def train_user(tmp_path_factory):
+    src = tmp_path_factory.mktemp("src")
+    shutil.copy(SICHUAN / "train_user.csv", src / "train_user.csv")
+    out = tmp_path_factory.mktemp("out")
+    results = {r.name: r for r in ingest_sichuan(src, out)}
+    return results, out
+
+
+def test_train_user_counts(train_user):
+    results, out = train_user
+    assert all(len(r.quarantined) == 0 for r in results.values())
+    accounts = read_table(out, "accounts")
+    assert len(accounts) == accounts["msisdn"].nunique() == 6106
+    assert accounts["home_city"].isna().sum() == 289 and accounts["home_county"].isna().sum() == 289  # county code 0
+    months = read_table(out, "account_months")
+    assert len(months) == 6106 * 8
+    assert months["month"].nunique() == 8
+    missing = months[months["arpu"].isna()].groupby(pd.to_datetime(months["month"]).dt.strftime("%Y%m")).size()
+    assert missing.to_dict() == {"201908": 1791, "201909": 1641, "201910": 1436, "201911": 1026, "201912": 854, "202001": 957, "202002": 945, "202003": 737}
+    labels = read_table(out, "labels")
+    assert labels["label"].value_counts().to_dict() == {0: 4144, 1: 1962}
+
+
+def test_missing_march_arpu_is_kept_as_missing_and_all_of_it_is_fraud(train_user):
+    _, out = train_user
+    months = read_table(out, "account_months")
+    march = months[pd.to_datetime(months["month"]) == "2020-03-01"]
+    no_spend = set(march.loc[march["arpu"].isna(), "msisdn"])
+    labels = read_table(out, "labels").set_index("msisdn")["label"]
+    assert len(no_spend) == 737 and labels[list(no_spend)].eq(1).all()
+    assert march["arpu"].sum() == pytest.approx(345154.56)
