@@ -141,8 +141,8 @@ def test_an_empty_file_is_an_error(tmp_path, text, message):
 
 
 def test_rows_with_the_wrong_number_of_fields_are_an_error_naming_them(tmp_path):
-    src = folder(tmp_path / "src", sms=SMS + f"{A},{C},2\n")
-    with pytest.raises(InputError, match=r"sms\.csv: 1 row\(s\) do not have the header's 4 fields, e.g. .*3 fields, expected 4"):
+    src = folder(tmp_path / "src", sms=SMS + f"{A},{C},2\n\n{A},{C},2,2020-01-01 13:51:50,x\n")
+    with pytest.raises(InputError, match=r"sms\.csv: 2 row\(s\) do not have the header's 4 fields, e.g. line 5: 3 fields; line 7: 5 fields$"):
         ingest_sichuan(src, tmp_path / "out")
 
 

@@ -92,6 +92,21 @@ def _header(path: Path) -> list[str]:
     return [name.strip() for name in next(csv.reader([text]))]
 
 
+def _lines_with_other_field_counts(path: Path, fields: int) -> list[tuple[int, int]]:
+    """(line, fields) of the first rows whose field count is not the header's; the
+    multithreaded reader does not know line numbers, so the file is scanned again."""
+    found = []
+    with path.open(newline="", encoding="utf-8", errors="replace") as f:
+        reader = csv.reader(f)
+        next(reader, None)
+        for record in reader:
+            if record and len(record) != fields:
+                found.append((reader.line_num, len(record)))
+                if len(found) == _EXAMPLES:
+                    break
+    return found
+
+
 def read_raw(path: str | Path, table: str) -> pd.DataFrame:
     """Raw table ``table`` from ``path``: the format's columns as text, missing value tokens as
     null, other columns ignored (and logged). Unusable files raise InputError."""
@@ -131,10 +146,7 @@ def read_raw(path: str | Path, table: str) -> pd.DataFrame:
             raise _not_utf8(path, _first_non_utf8_line(path)) from None
         raise InputError(f"{path}: not a readable CSV file ({exc})") from None
     if malformed:
-        shown = "; ".join(
-            (f"line {r.number}: " if r.number else "") + f"{r.actual_columns} fields, expected {r.expected_columns} ({r.text[:80]!r})"
-            for r in malformed[:_EXAMPLES]
-        )
+        shown = "; ".join(f"line {line}: {n} fields" for line, n in _lines_with_other_field_counts(path, len(header)))
         raise InputError(f"{path}: {len(malformed):,} row(s) do not have the header's {len(header)} fields, e.g. {shown}")
     if data.num_rows == 0:
         raise InputError(f"{path}: the {table} table has a header but no rows")
