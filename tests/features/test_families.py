@@ -1,4 +1,4 @@
-"""Each feature family on one hand-made world, against values computed by hand.
+"""Each feature family on one hand-made world (``feature_worlds.family_world``), against values computed by hand.
 
 As of 2024-03-31 (a Sunday) with windows 1, 7 and 30 days: the last day is
 2024-03-30, the last 7 days start 2024-03-24, the last 30 days 2024-03-01.
@@ -12,58 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from feature_worlds import call, sms, snapshots, write_world
+from feature_worlds import family_world, snapshots, write_world
 from fraudml.features.build import build_features
-
-A_CALLS = [
-    call("A", "x", "out", "2024-03-30 10:00:00", 5, "C1", "k1", "c1", "I1"),  # Saturday
-    call("A", "y", "out", "2024-03-30 10:10:00", 700, "C1", "k1", "c1", "I1"),
-    call("A", "x", "out", "2024-03-30 10:20:00", 0, "C2", "k2", "c2", "I1"),
-    call("A", "x", "in", "2024-03-25 23:00:00", 60, "C1", "k1", "c1", "I1"),  # Monday
-    call("A", "z", "out", "2024-03-04 14:00:00", 30, "C1", "k1", "c3", "I2"),  # Monday, office hours
-    call("A", "w", "fwd", "2024-03-10 02:00:00", 10, None, None, None, None),  # Sunday night, no location or device
-    call("A", "y", "out", "2024-03-31 09:00:00", 5),  # at as_of: never used
-    call("A", "y", "out", "2024-02-20 09:00:00", 5),  # before the longest window
-]
-OTHER_CALLS = [
-    call("B", "x", "out", "2024-03-29 12:00:00", 3, imei="I1"),  # B shares A's device and counterpart x
-    call("C", "v", "out", "2024-02-15 12:00:00", 5, imei="I2"),  # C used I2 before the window
-]
-ACCOUNTS = [
-    dict(msisdn="A", activated_at="2024-01-01", id_holder="h1", home_city="C1", closed_at="2024-04-05"),
-    dict(msisdn="B", activated_at="2024-03-01", id_holder="h1"),
-    dict(msisdn="D", activated_at="2024-04-15", id_holder="h1"),  # activated after as_of: not yet on the ID
-    dict(msisdn="E", activated_at="2024-01-01", id_holder="h2", numbers_on_id=5, home_city="C1", home_county="k1"),
-]
-LABELS = [
-    dict(msisdn="B", label=1, labelled_at="2024-03-10"),  # confirmed before as_of - 7 days: known
-    dict(msisdn="z", label=1, labelled_at="2024-03-20"),  # known
-    dict(msisdn="y", label=1, labelled_at="2024-03-28"),  # confirmed inside the label delay: not yet known
-    dict(msisdn="w", label=1, labelled_at=None),  # confirmation time unknown: never used
-]
-MONTHS = [
-    dict(msisdn="A", month="2024-01-01", arpu=10.0),
-    dict(msisdn="A", month="2024-02-01", arpu=40.0),
-    dict(msisdn="A", month="2024-03-01", arpu=99.0),  # March has not ended at as_of
-]
-SMS = [
-    sms("A", "x", "out", "2024-03-30 01:00:00"),
-    sms("A", "y", "out", "2024-03-20 12:00:00"),
-    sms("A", "x", "in", "2024-03-29 12:00:00"),
-    sms("A", "q", "in", "2024-03-31 08:00:00"),  # at as_of: never used
-]
-APPS = [
-    dict(msisdn="A", month="2024-02-01", app="wx", mb=100.0),
-    dict(msisdn="A", month="2024-02-01", app="tb", mb=50.0),
-    dict(msisdn="A", month="2024-01-01", app="wx", mb=30.0),
-    dict(msisdn="A", month="2024-03-01", app="wx", mb=999.0),  # not ended
-]
-
 
 @pytest.fixture(scope="module")
 def rows(tmp_path_factory):
-    folder = write_world(tmp_path_factory.mktemp("families"), calls=A_CALLS + OTHER_CALLS, accounts=ACCOUNTS, labels=LABELS,
-                         account_months=MONTHS, sms=SMS, app_usage=APPS)
+    folder = write_world(tmp_path_factory.mktemp("families"), **family_world())
     table, _ = build_features(folder, snapshots("A", "E", "Z"))
     return {r["msisdn"]: r for r in table.to_dict("records")}
 

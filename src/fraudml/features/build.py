@@ -9,6 +9,7 @@ so a scorer can reject it with a reason).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import ibis
@@ -31,7 +32,11 @@ EVENT_TABLES = ("calls", "sms")  # a count from these is 0, not missing, for a n
 
 def feature_spec(windows=DEFAULT_WINDOWS, label_delay_days: int = DEFAULT_LABEL_DELAY_DAYS) -> FeatureSpec:
     """The features computed for these settings, without touching any data."""
-    windows = check_windows(windows)
+    return _spec(check_windows(windows), int(label_delay_days))
+
+
+@lru_cache(maxsize=8)
+def _spec(windows: tuple[int, ...], label_delay_days: int) -> FeatureSpec:
     ctx = unbound_context(windows, label_delay_days)
     defs = tuple(d for family in FAMILIES for d in family.features(ctx).defs)
     return FeatureSpec(defs, windows=windows, params={"label_delay_days": label_delay_days})
