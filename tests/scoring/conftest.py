@@ -64,3 +64,49 @@ def mlflow_store(tmp_path, monkeypatch):
     import mlflow
 
     mlflow.set_tracking_uri(None)
+
+
+@pytest.fixture
+def fraudml_cli(capsys, monkeypatch):
+    """Run ``fraudml ARGS`` in this process: (exit status, what it printed to stderr)."""
+    from fraudml.cli import main
+
+    def run(*args) -> tuple[int, str]:
+        monkeypatch.setattr("sys.argv", ["fraudml", *map(str, args)])
+        capsys.readouterr()
+        try:
+            main()
+            status = 0
+        except SystemExit as exc:
+            status = exc.code or 0
+        return status, capsys.readouterr().err
+
+    return run
+
+
+@pytest.fixture
+def champion(trained, mlflow_store):
+    """The session's bundle logged as a pyfunc model in a temporary store and aliased champion."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    from fraudml.model.bundle import ModelBundle
+    from fraudml.tracking.pyfunc import log_bundle
+    from fraudml.tracking.store import MODEL_NAME, configure
+
+    folder, table = trained
+    configure()
+    with mlflow.start_run():
+        info = log_bundle(ModelBundle.load(folder), folder, table, MODEL_NAME)
+    MlflowClient().set_registered_model_alias(MODEL_NAME, "champion", str(info.registered_model_version))
+    return f"models:/{MODEL_NAME}@champion"
+
+
+@pytest.fixture(scope="session")
+def feature_file(world, as_of, tmp_path_factory):
+    """The feature table of every account as of ``as_of``, written as `fraudml features` writes it."""
+    from fraudml.features.build import build_features, write_features
+
+    numbers = pd.read_parquet(world / "accounts.parquet")["msisdn"].sort_values()
+    table, spec = build_features(world, pd.DataFrame({"msisdn": numbers, "as_of": as_of}))
+    return write_features(table, spec, tmp_path_factory.mktemp("features") / "features.parquet")

@@ -71,5 +71,5 @@ def test_folder_without_tables_is_refused(tmp_path):
 
 def test_corrupt_table_is_named(folder):
     (folder / "calls.parquet").write_bytes(b"garbage")
-    with pytest.raises(InputError, match="cannot read the numbers"):
+    with pytest.raises(InputError, match="calls.parquet: cannot read as Parquet"):
         known_numbers(folder, AS_OF)

@@ -96,3 +96,15 @@ def test_a_model_trained_on_another_spec_is_refused():
     with pytest.raises(InputError, match=rf"model 7 was trained on feature spec {SPEC.hash}.*computes feature spec {computed.hash}.*code only: sms_7d"):
         check_spec(LinearBundle(), computed)
     check_spec(LinearBundle(), FeatureSpec(SPEC.features))
+
+
+def test_steady_rounds_away_the_last_bits_only():
+    from fraudml.scoring.score import steady
+
+    x = 0.1 + 0.2  # 0.30000000000000004
+    df = pd.DataFrame({"a": [x, np.nextafter(x, 1), 123456.789012345, 0.0, np.nan], "n": pd.array([1, 2, 3, None, 5], dtype="Int64")})
+    out = steady(df, ["a", "n"])
+    assert out["a"].iloc[0] == out["a"].iloc[1] == 0.3
+    assert out["a"].iloc[2] == 123456.789
+    assert out["a"].iloc[3] == 0.0 and np.isnan(out["a"].iloc[4])
+    pd.testing.assert_series_equal(out["n"], df["n"])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 
 from fraudml.errors import InputError
 from fraudml.tables import table_path
@@ -30,6 +31,14 @@ class Selection:
 
 
 def _scan(path: Path) -> str:
+    """A DuckDB scan of a table file or folder of parts, checked readable first (to name the bad file)."""
+    files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
+    if not files:
+        raise InputError(f"{path}: folder holds no Parquet parts")
+    try:
+        pq.read_schema(files[0])
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise InputError(f"{files[0]}: cannot read as Parquet ({exc})") from exc
     target = f"{path}/**/*.parquet" if path.is_dir() else str(path)
     return f"read_parquet('{target.replace(chr(39), chr(39) * 2)}', union_by_name = true)"
 
@@ -40,6 +49,8 @@ def known_numbers(data: str | Path, as_of: date) -> pd.DataFrame:
     A number is known when it has an account or a call or SMS strictly before as_of.
     """
     data = Path(data)
+    if not data.is_dir():
+        raise InputError(f"{data}: data folder does not exist")
     day = pd.Timestamp(as_of)
     parts = []
     accounts = table_path(data, "accounts")

@@ -1,0 +1,147 @@
+"""`fraudml score` end to end on a small simulated world: counts, reasons, refusals, atomicity, determinism."""
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+import fraudml.tables
+from fraudml.features.spec import FeatureSpec
+from fraudml.model.bundle import ModelBundle
+from fraudml.scoring.output import SCORES
+from fraudml.scoring.reasons import describe
+from fraudml.scoring.score import score_feature_file
+
+pytestmark = pytest.mark.slow
+
+
+def day(ts) -> str:
+    return ts.strftime("%Y-%m-%d")
+
+
+@pytest.fixture
+def watchlist(world, tmp_path):
+    """Known numbers plus a blank line, a repeat and a number the data never saw."""
+    known = pd.read_parquet(world / "accounts.parquet")["msisdn"].sort_values().head(300).tolist()
+    path = tmp_path / "numbers.txt"
+    path.write_text("\n".join([*known, "", known[0], "never-seen"]) + "\n")
+    return path, known
+
+
+def test_every_number_is_scored_or_rejected(fraudml_cli, bundle_dir, world, as_of, watchlist, tmp_path):
+    path, known = watchlist
+    out = tmp_path / "scores.parquet"
+    status, err = fraudml_cli("score", "--model", bundle_dir, "--data", world, "--as-of", day(as_of), "--numbers", path, "--out", out)
+    assert status == 3, err
+    scores = pd.read_parquet(out)
+    rejects = pd.read_parquet(tmp_path / "scores.rejects.parquet")
+    assert scores.columns.tolist() == SCORES.names
+    assert len(scores) + len(rejects) == len(known) + 3
+    assert f"numbers in {len(known) + 3:,} = scored {len(scores):,} + rejected {len(rejects):,}" in err
+    reasons = dict(zip(rejects["msisdn"], rejects["reason"]))
+    assert reasons["never-seen"] == "no account, calls or SMS before as_of"
+    assert reasons[known[0]] == "listed more than once" and reasons[""] == "empty msisdn"
+    assert set(scores["msisdn"]) | set(rejects["msisdn"]) == set(known) | {"", "never-seen"}
+    assert scores["rank"].tolist() == list(range(1, len(scores) + 1))
+    assert scores["score"].is_monotonic_decreasing and scores["score"].between(0, 1).all()
+    assert set(scores["decision"]) <= {"alert", "review", "pass"}
+    drift = json.loads((tmp_path / "scores.drift.json").read_text())
+    assert {f["feature"] for f in drift["features"]} == set(ModelBundle.load(bundle_dir).spec.names)
+
+
+def test_reasons_name_real_features_with_their_values(bundle_dir, feature_file):
+    bundle = ModelBundle.load(bundle_dir)
+    result = score_feature_file(bundle, feature_file)
+    assert result.numbers_in == result.scored + result.rejected
+    flagged = result.scores[result.scores["decision"] != "pass"]
+    assert len(flagged) > 0, "the model flags no number in the world: nothing to explain"
+    assert result.scores.loc[result.scores["decision"] == "pass", ["reason_1", "reason_2", "reason_3"]].isna().all().all()
+    feats = pd.read_parquet(feature_file).set_index("msisdn").loc[flagged["msisdn"]].reset_index()
+    names = bundle.spec.names
+    contrib = bundle.contributions(feats)[names].to_numpy()
+    defs = {f.name: f for f in bundle.spec.features}
+    for i, row in enumerate(flagged.itertuples()):
+        top = [j for j in np.argsort(-contrib[i], kind="stable")[:3] if contrib[i, j] > 0]
+        assert top, "an alert with no feature raising its score"
+        expected = [describe(defs[names[j]], feats.loc[i, names[j]], bundle.reference[names[j]]["median"]) for j in top]
+        assert [r for r in (row.reason_1, row.reason_2, row.reason_3) if isinstance(r, str)] == expected
+    # one reason checked by hand: the value in the text is the number's feature value
+    first = flagged.iloc[0]
+    name = names[int(np.argmax(contrib[0]))]
+    assert first["reason_1"].startswith(defs[name].description)
+
+
+def test_a_model_for_other_features_is_refused(fraudml_cli, bundle_dir, world, as_of, tmp_path):
+    other = tmp_path / "other-model"
+    shutil.copytree(bundle_dir, other)
+    spec = FeatureSpec.load(other / "feature_spec.json")
+    first = spec.features[0]
+    changed = FeatureSpec((type(first)(**{**first.__dict__, "window_days": 99}), *spec.features[1:]), spec.windows, spec.version, spec.params)
+    changed.save(other / "feature_spec.json")
+    meta = json.loads((other / "metadata.json").read_text())
+    meta["feature_spec_hash"] = changed.hash
+    (other / "metadata.json").write_text(json.dumps(meta))
+    out = tmp_path / "scores.parquet"
+    status, err = fraudml_cli("score", "--model", other, "--data", world, "--as-of", day(as_of), "--out", out)
+    assert status == 2
+    assert f"trained on feature spec {changed.hash}" in err and "retrain" in err
+    assert not out.exists()
+
+
+def test_scoring_twice_writes_identical_files(fraudml_cli, bundle_dir, world, as_of, tmp_path):
+    outputs = []
+    for name in ("a", "b"):
+        out = tmp_path / name / "scores.parquet"
+        status, err = fraudml_cli("score", "--model", bundle_dir, "--data", world, "--as-of", day(as_of), "--out", out)
+        assert status in (0, 3), err
+        outputs.append([p.read_bytes() for p in (out, out.with_name("scores.rejects.parquet"), out.with_name("scores.drift.json"))])
+    assert outputs[0] == outputs[1]
+
+
+def test_an_interrupted_run_leaves_no_file_at_the_target(fraudml_cli, bundle_dir, feature_file, tmp_path, monkeypatch):
+    real = pq.write_table
+
+    def fail_midway(table, where, **kwargs):
+        real(table.slice(0, 1), where, **kwargs)  # part of the file is on disk
+        raise OSError("disk full")
+
+    monkeypatch.setattr(fraudml.tables.pq, "write_table", fail_midway)
+    out = tmp_path / "scores.parquet"
+    with pytest.raises(OSError, match="disk full"):
+        fraudml_cli("score", "--model", bundle_dir, "--features", feature_file, "--out", out)
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".scores")]
+
+
+@pytest.mark.parametrize(
+    "case, message",
+    [
+        ("no_folder", "data folder does not exist"),
+        ("corrupt_calls", "calls.parquet: cannot read"),
+        ("numbers_without_msisdn", "numbers.csv: column 'msisdn' missing; found columns: phone"),
+        ("bad_out", "must end in .parquet or .csv"),
+        ("bad_model", "not a model bundle"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_status_2(fraudml_cli, bundle_dir, world, as_of, tmp_path, case, message):
+    data, model, out, extra = world, bundle_dir, tmp_path / "scores.parquet", []
+    if case == "no_folder":
+        data = tmp_path / "absent"
+    elif case == "corrupt_calls":
+        data = tmp_path / "data"
+        shutil.copytree(world, data)
+        (data / "calls.parquet").write_bytes(b"PAR1 not really")
+    elif case == "numbers_without_msisdn":
+        pd.DataFrame({"phone": ["a"]}).to_csv(tmp_path / "numbers.csv", index=False)
+        extra = ["--numbers", tmp_path / "numbers.csv"]
+    elif case == "bad_out":
+        out = tmp_path / "scores.xlsx"
+    elif case == "bad_model":
+        model = tmp_path
+    status, err = fraudml_cli("score", "--model", model, "--data", data, "--as-of", day(as_of), "--out", out, *extra)
+    assert status == 2, err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "scores.parquet").exists()
