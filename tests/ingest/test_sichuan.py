@@ -90,6 +90,17 @@ def test_missing_tables_stay_missing_and_stale_ones_are_removed(tmp_path):
     assert not (out / "_quarantine" / "sms.parquet").exists()
 
 
+def test_a_failed_ingest_leaves_the_output_folder_as_it_was(tmp_path):
+    out = tmp_path / "out"
+    ingest_sichuan(folder(tmp_path / "good", voc=VOC), out)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    bad = folder(tmp_path / "bad", voc=VOC, sms=SMS + f"{A},{C},2\n")  # sms fails after voc is read
+    with pytest.raises(InputError, match="fields"):
+        ingest_sichuan(bad, out)
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad", "good", "out"]  # no staging left behind
+
+
 def test_the_competition_file_names_are_accepted(tmp_path):
     src = folder(tmp_path / "src", train_user=USER, TEST_voc=VOC)
     assert {r.name for r in ingest_sichuan(src, tmp_path / "out")} == {"accounts", "account_months", "labels", "calls"}

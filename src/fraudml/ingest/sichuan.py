@@ -14,6 +14,7 @@ import csv
 import logging
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -107,10 +108,8 @@ def _lines_with_other_field_counts(path: Path, fields: int) -> list[tuple[int, i
     return found
 
 
-def read_raw(path: str | Path, table: str) -> pd.DataFrame:
-    """Raw table ``table`` from ``path``: the format's columns as text, missing value tokens as
-    null, other columns ignored (and logged). Unusable files raise InputError."""
-    path = Path(path)
+def _checked_header(path: Path, table: str) -> list[str]:
+    """The header of ``path``, which must name every column of raw table ``table``."""
     header = _header(path)
     missing = [c for c in fmt.COLUMNS[table] if c not in header]
     if missing:
@@ -119,6 +118,14 @@ def read_raw(path: str | Path, table: str) -> pd.DataFrame:
             f"{path}: required column(s) {', '.join(missing)} missing from the Sichuan {table} table; "
             f"found: {', '.join(header)}{hint}"
         )
+    return header
+
+
+def read_raw(path: str | Path, table: str) -> pd.DataFrame:
+    """Raw table ``table`` from ``path``: the format's columns as text, missing value tokens as
+    null, other columns ignored (and logged). Unusable files raise InputError."""
+    path = Path(path)
+    header = _checked_header(path, table)
     keep = [c for c in header if fmt.is_format_column(table, c)]
     ignored = [c for c in header if c not in keep]
     if ignored:
@@ -153,14 +160,17 @@ def read_raw(path: str | Path, table: str) -> pd.DataFrame:
     return data.to_pandas()
 
 
-def _remove_stale(out: Path, written: set[str], quarantined: set[str]) -> None:
-    """Drop canonical tables (and quarantines) an earlier run left in ``out`` that this
-    source does not produce, so a missing table stays missing."""
-    for name in TABLES:
-        if name not in written:
-            (out / f"{name}.parquet").unlink(missing_ok=True)
-        if name not in quarantined:
-            (out / "_quarantine" / f"{name}.parquet").unlink(missing_ok=True)
+def _publish(staging: Path, out: Path) -> None:
+    """Move the tables of a finished ingest from ``staging`` into ``out``, and drop the
+    canonical tables and quarantines an earlier run left there, so that a table this
+    source lacks stays missing."""
+    for folder in (out, out / "_quarantine"):
+        for name in TABLES:
+            (folder / f"{name}.parquet").unlink(missing_ok=True)
+    for path in sorted(staging.rglob("*.parquet")):
+        target = out / path.relative_to(staging)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
 
 
 def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = False) -> list[Validated]:
@@ -169,22 +179,30 @@ def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = Fal
     Returns one :class:`Validated` per canonical table written (read = kept + quarantined).
     With ``pseudonymise``, numbers, counterparts and IMEIs are replaced by keyed hashes
     (key from FRAUDML_PSEUDONYM_KEY) before anything is written, quarantine included.
+    Nothing in ``out`` changes unless every table is ingested.
     """
     out = Path(out)
     files = find_tables(src)
+    for table, path in files.items():  # fail on a bad header before spending minutes on other tables
+        _checked_header(path, table)
     key = key_from_env() if pseudonymise else None
-    results = []
-    for table, path in files.items():
-        raw = read_raw(path, table)
-        for name, df in fmt.to_canonical(table, raw).items():
-            if key is not None:
-                df = pseudonymise_table(df, name, key)
-            result = validate(df, name, path)
-            write_table(result.kept, out, name)
-            write_quarantine(result, out)
-            results.append(result)
-        del raw
-    _remove_stale(out, {r.name for r in results}, {r.name for r in results if len(r.quarantined)})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.ingest.", dir=out.parent))
+    try:
+        results = []
+        for table, path in files.items():
+            raw = read_raw(path, table)
+            for name, df in fmt.to_canonical(table, raw).items():
+                if key is not None:
+                    df = pseudonymise_table(df, name, key)
+                result = validate(df, name, path)
+                write_table(result.kept, staging, name)
+                write_quarantine(result, staging)
+                results.append(result)
+            del raw
+        _publish(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return results
 
 
