@@ -129,6 +129,12 @@ def test_extra_columns_are_ignored_and_reported(tmp_path, caplog):
     assert "voc.csv: ignored column(s) not in the Sichuan voc table: count" in caplog.text
 
 
+def test_a_byte_order_mark_and_spaces_around_column_names_are_tolerated(tmp_path):
+    sms = "\ufeff" + SMS.replace(",calltype_id,", " , calltype_id ,", 1)
+    [result] = ingest_sichuan(folder(tmp_path / "src", sms=sms), tmp_path / "out")
+    assert result.read == 3 and result.kept["direction"].tolist() == ["in", "out"]
+
+
 # ---- unusable input: one InputError naming the file, the column or line -------------------
 
 

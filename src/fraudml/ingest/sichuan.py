@@ -140,6 +140,8 @@ def read_raw(path: str | Path, table: str) -> pd.DataFrame:
     try:
         data = pacsv.read_csv(
             path,
+            # the header as cleaned by _header (no byte-order mark, no spaces around names)
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_malformed),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in header},
