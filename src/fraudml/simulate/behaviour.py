@@ -35,38 +35,67 @@ def _concat(*parts: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
+def rhythm(params: WorldParams, name: str, start_weekday: int, days: float) -> np.ndarray:
+    """Cumulative activity of a role, hour by hour over the world: hours of the day times the weekly rhythm.
+
+    Element k is the activity before hour k, in days of average activity (the last is about ``days``).
+    """
+    b = params.behaviours[name]
+    week = np.where(np.arange(7) >= 5, b.weekend, 1.0)
+    week = week / week.mean()
+    hours = int(np.ceil(days)) * 24
+    weekday = (start_weekday + np.arange(hours) // 24) % 7
+    per_hour = np.asarray(HOURS[b.hours])[np.arange(hours) % 24] * week[weekday]
+    return np.r_[0.0, np.cumsum(per_hour)]
+
+
+def sorted_uniforms(rng: np.random.Generator, count: np.ndarray) -> np.ndarray:
+    """For each i, ``count[i]`` sorted uniforms on (0, 1), concatenated: spacings of exponentials, no sort."""
+    slots = count + 1
+    total = int(slots.sum())
+    cs = np.cumsum(rng.exponential(size=total))
+    last = np.cumsum(slots) - 1
+    before = np.r_[0.0, cs[last[:-1]]]
+    seg = np.repeat(np.arange(len(count)), slots)
+    u = (cs - before[seg]) / (cs[last] - before)[seg]
+    keep = np.ones(total, dtype=bool)
+    keep[last] = False
+    return u[keep]
+
+
 def event_times(rng: np.random.Generator, pop: Population, params: WorldParams, per_day: np.ndarray,
                 decay: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Owners and times (days) of events at ``per_day`` per number: weekly rhythm, hours of the role, drift.
+    """Owners and times (days) of events at ``per_day`` per number, sorted by owner then time.
 
-    ``decay`` multiplies the fraud numbers' rate each month (tactics drift).
+    Times follow the role's hours of the day and weekly rhythm (an inhomogeneous
+    Poisson process drawn through its cumulative intensity, so no sorting is
+    needed). ``decay`` multiplies the fraud numbers' rate each month (tactics drift).
     """
     role = pop.role
-    length = np.maximum(pop.active_to - pop.active_from, 0)
-    weekend = per_number(params, "weekend", role)
-    keep_weekday, keep_weekend = np.minimum(1, 1 / weekend), np.minimum(1, weekend)
-    mean_keep = (5 * keep_weekday + 2 * keep_weekend) / 7
+    days = pop.days
+    grid = np.arange(int(np.ceil(days)) * 24 + 1, dtype=float)
+    lo, hi = np.zeros(pop.n), np.zeros(pop.n)
+    cums = {}
+    for code, name in enumerate(ROLES):  # a loop over the roles
+        sel = role == code
+        cums[code] = cum = rhythm(params, name, pop.start_weekday, days)
+        lo[sel] = np.interp(pop.active_from[sel] * 24, grid, cum)
+        hi[sel] = np.interp(pop.active_to[sel] * 24, grid, cum)
     fraud_number = role >= FIRST_FRAUD
     # room for drift upwards: draw as many as the last month needs, then thin
     boost = np.where(fraud_number, max(1.0, decay or 1.0) ** month_index(pop.active_to), 1.0)
-    count = rng.poisson(per_day * length / mean_keep * boost)
+    count = rng.poisson(per_day * np.maximum(hi - lo, 0) * boost)
     owner = np.repeat(np.arange(pop.n, dtype=np.int64), count)
-    t = pop.active_from[owner] + rng.random(len(owner)) * length[owner]
-    day = np.floor(t)
-    weekday = (pop.start_weekday + day.astype(np.int64)) % 7
-    p_keep = np.where(weekday >= 5, keep_weekend[owner], keep_weekday[owner])
-    if decay is not None:
-        fraud = role[owner] >= FIRST_FRAUD
-        p_keep = p_keep * np.where(fraud, drift(decay, t) / boost[owner], 1.0)
-    keep = rng.random(len(owner)) < p_keep
-    owner, day = owner[keep], day[keep]
-    hour = np.empty(len(owner))
+    level = lo[owner] + sorted_uniforms(rng, count) * (hi - lo)[owner]
+    t = np.empty(len(owner))
     who = role[owner]
-    for code, name in enumerate(ROLES):
+    for code in range(len(ROLES)):
         sel = who == code
-        cum = np.cumsum(HOURS[params.behaviours[name].hours])
-        hour[sel] = np.minimum(np.searchsorted(cum, rng.random(int(sel.sum())) * cum[-1], side="right"), 23)
-    t = day + (hour + rng.random(len(owner))) / 24
+        t[sel] = np.interp(level[sel], cums[code], grid) / 24
+    if decay is not None:
+        p_keep = np.where(fraud_number[owner], drift(decay, t) / boost[owner], 1.0)
+        keep = rng.random(len(owner)) < p_keep
+        owner, t = owner[keep], t[keep]
     return owner, t
 
 
@@ -120,16 +149,14 @@ def durations(rng: np.random.Generator, params: WorldParams, role: np.ndarray, t
         out[sel] = comps[which, 1] * np.exp(comps[which, 2] * rng.standard_normal(len(sel)))
     fraud = role >= FIRST_FRAUD
     out[fraud] *= drift(params.drift_duration, t[fraud])
+    # a conversation seldom lasts under a few seconds (a soft floor); a one-ring call does
+    talk = callback | (role != ROLE_CODE["wangiri"])
+    out = np.where(talk, out + 3 * np.exp(-out / 3), out)
     return np.maximum(np.rint(out), 1)
 
 
-def bursts(rng: np.random.Generator, params: WorldParams, pop: Population, owner: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cluster events into bursts: a follower comes a short gap after the one before it.
-
-    Returns the order that sorts events by (owner, time) and the new times in that order.
-    """
-    order = np.lexsort((t, owner))
-    owner, t = owner[order], t[order]
+def bursts(rng: np.random.Generator, params: WorldParams, pop: Population, owner: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Cluster events (sorted by owner, then time) into bursts: a follower comes a short gap after the one before it."""
     m = len(owner)
     role = pop.role[owner]
     first = np.r_[True, owner[1:] != owner[:-1]]
@@ -139,7 +166,7 @@ def bursts(rng: np.random.Generator, params: WorldParams, pop: Population, owner
     pos = np.arange(m)
     anchor = np.maximum.accumulate(np.where(follower, 0, pos))
     cum = np.cumsum(gap)
-    return order, np.where(follower, t[anchor] + cum - cum[anchor], t)
+    return np.where(follower, t[anchor] + cum - cum[anchor], t)
 
 
 def _in_window(pop: Population, who: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -165,8 +192,7 @@ def calls(rng: np.random.Generator, pop: Population, params: WorldParams, target
     spread = np.where(role >= FIRST_FRAUD, 0.4, 0.75)
     rate = per_number(params, "calls_per_day", role) * np.exp(spread * rng.standard_normal(pop.n) - spread**2 / 2)
     owner, t = event_times(rng, pop, params, rate, decay=params.drift_calls)
-    order, t = bursts(rng, params, pop, owner, t)
-    owner = owner[order]
+    t = bursts(rng, params, pop, owner, t)
     m = len(owner)
     r = role[owner]
     stranger = rng.random(m) < per_number(params, "stranger_share", r)

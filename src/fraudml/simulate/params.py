@@ -63,7 +63,7 @@ class Behaviour:
     sms_service_per_day: float = 2.0  # notifications from banks, apps, the operator
     sms_personal_per_day: float = 0.3  # messages with contacts, both ways
     sms_out_per_day: float = 0.0  # messages sent to strangers
-    apps: float = 30.0  # apps used in a month
+    apps: float = 60.0  # apps used in a month
     mb_scale: float = 1.0  # data volume relative to a normal subscriber
     callback_durations: tuple[tuple[float, float, float], ...] = ()  # of calls back from strangers; empty: as durations
     travel: float = 0.05  # share of calls made from another city

@@ -206,12 +206,12 @@ def devices(rng: np.random.Generator, holder: np.ndarray, role: np.ndarray, days
     """
     n = len(holder)
     device_a = np.arange(n, dtype=np.int64)
-    has = holder >= 0
-    _, first = np.unique(holder[has], return_index=True)
-    first_of = np.full(int(holder.max()) + 1 if has.any() else 0, -1, dtype=np.int64)
-    first_of[holder[has][first]] = np.flatnonzero(has)[first]
-    dual = has & (rng.random(n) < 0.25)
-    device_a[dual] = first_of[holder[dual]]
+    # the second number of an ID often sits in the same dual-SIM phone as the first
+    order = np.lexsort((np.arange(n), holder))
+    h = holder[order]
+    second = np.r_[False, (h[1:] == h[:-1]) & (h[1:] >= 0)] & np.r_[False, True, h[2:] != h[:-2]]
+    dual = second & (rng.random(n) < 0.3)
+    device_a[order[dual]] = order[np.flatnonzero(dual) - 1]
     device_b = n + np.arange(n, dtype=np.int64)
     switch = np.where(rng.random(n) < 0.06 * days / 30.4, rng.uniform(0, days, n), np.inf)
     return device_a, device_b, switch
@@ -247,6 +247,7 @@ class Population:
     degree: np.ndarray
     space: CodeSpace
     start_weekday: int  # weekday of day 0 (Monday = 0)
+    days: float
 
     @property
     def n(self) -> int:

@@ -18,9 +18,9 @@ from fraudml.simulate.params import FIRST_FRAUD, ROLE_CODE, WorldParams
 # name, monthly fee (yuan), minutes included, share among people, among fraud SIMs
 PLANS = (
     ("保号套餐", 1.0, 200, 0.10, 0.06),
-    ("8元卡", 8.0, 100, 0.18, 0.20),
+    ("8元卡", 8.0, 100, 0.20, 0.20),
     ("大王卡19元", 19.0, 100, 0.15, 0.22),
-    ("畅享29元", 29.0, 100, 0.12, 0.15),
+    ("畅享29元", 29.0, 100, 0.10, 0.15),
     ("畅享39元", 39.0, 200, 0.12, 0.12),
     ("畅享58元", 58.0, 300, 0.12, 0.10),
     ("畅享88元", 88.0, 500, 0.11, 0.07),
@@ -43,7 +43,7 @@ APPS = (
     "搜狐视频", "迅雷", "百度网盘", "美图秀秀", "快手极速版", "抖音极速版", "今日头条极速版", "趣头条", "番茄小说",
 )
 # heavier apps (video, games, maps) carry more data per month
-APP_SCALE = np.array([3.0 if a in ("抖音", "快手", "腾讯视频", "爱奇艺", "优酷", "哔哩哔哩", "西瓜视频", "王者荣耀", "和平精英",
+APP_SCALE = np.array([4.0 if a in ("抖音", "快手", "腾讯视频", "爱奇艺", "优酷", "哔哩哔哩", "西瓜视频", "王者荣耀", "和平精英",
                                     "芒果TV", "斗鱼直播", "虎牙直播", "高德地图", "滴滴出行", "微信") else 0.0 for a in APPS])
 
 
@@ -93,18 +93,23 @@ def arpu(rng: np.random.Generator, plan: np.ndarray, share: np.ndarray, calls: d
 
 
 def app_usage(rng: np.random.Generator, role: np.ndarray, share: np.ndarray, params: WorldParams) -> dict[str, np.ndarray]:
-    """(owner, month, app, mb) rows: apps used in each month the number was open, with data volumes."""
+    """(owner, month, app, mb) rows: apps used in each month the number was open, with data volumes.
+
+    Each app is used with a chance that grows with its popularity and the number's
+    appetite (nearly everyone who uses apps has WeChat), so no app repeats in a month.
+    """
     n, n_months = share.shape
-    apps = per_number(params, "apps", role)
     scale = per_number(params, "mb_scale", role)
     heavy = np.exp(0.6 * rng.standard_normal(n))
-    count = rng.poisson((apps * heavy)[:, None] * share).ravel()
-    cell = np.repeat(np.arange(n * n_months), count)
-    owner, month = cell // n_months, cell % n_months
-    app = np.minimum(np.floor(np.exp(rng.random(len(cell)) ** 1.4 * np.log(len(APPS) + 1))).astype(np.int64) - 1, len(APPS) - 1)
-    # one row per (number, month, app)
-    key = np.unique(cell * len(APPS) + app)
-    owner, month, app = key // len(APPS) // n_months, key // len(APPS) % n_months, key % len(APPS)
+    popularity = 1 / np.arange(1, len(APPS) + 1) ** 0.7
+    popularity /= popularity.sum()
+    parts = []
+    for month in range(n_months):  # a loop over months
+        appetite = (per_number(params, "apps", role) * heavy * share[:, month]).astype(np.float32)
+        use = rng.random((n, len(APPS)), dtype=np.float32) < np.minimum(1, appetite[:, None] * popularity[None, :].astype(np.float32))
+        owner, app = np.nonzero(use)
+        parts.append((owner, np.full(len(owner), month), app))
+    owner, month, app = (np.concatenate(p) for p in zip(*parts))
     user = np.log(scale * heavy)[owner]
-    mb = np.exp(-2.0 + APP_SCALE[app] + user + 2.6 * rng.standard_normal(len(key)))
+    mb = np.exp(-2.9 + APP_SCALE[app] + user + 3.2 * rng.standard_normal(len(owner)))
     return {"owner": owner, "month": month, "app": app, "mb": np.round(mb, 6)}

@@ -17,9 +17,9 @@ from fraudml.simulate import behaviour, fraud, places, population, usage
 from fraudml.simulate.params import FIRST_FRAUD, ROLES, WorldParams, preset as preset_params
 from fraudml.tables import TABLES
 
-MOBILE = (13_000_000_000, 20_000_000_000)  # 11-digit mobile numbers, 13x to 19x
-IMEI = (860_000_000_000_000, 870_000_000_000_000)
-ID_CARD = (5_100_000_000_000_000, 5_200_000_000_000_000)
+MOBILE = 13_000_000_000  # 11-digit mobile numbers from 13x (2**32 of them)
+IMEI = 860_000_000_000_000  # 15 digits
+ID_CARD = 510_100_000_000_000_000  # 18 digits, Sichuan's region code first
 # service numbers that send notifications, most frequent first, then marketing senders
 SERVICES = ("10086", "95588", "10010", "95533", "106575", "95599", "95555", "10000", "95566", "1069800095588",
             "95559", "95528", "106902", "95508", "12306", "95511", "1065502", "95522", "10690", "95500")
@@ -34,12 +34,20 @@ class World:
     truth: pd.DataFrame  # msisdn, role, ring, holder
 
 
-def _unique_ints(rng: np.random.Generator, size: int, low: int, high: int) -> np.ndarray:
-    """``size`` distinct integers in [low, high), in random order."""
-    values = np.zeros(0, dtype=np.int64)
-    while len(values) < size:
-        values = np.unique(np.r_[values, rng.integers(low, high, int(size * 1.05) + 16)])
-    return rng.permutation(values)[:size]
+def _mix(code: np.ndarray, key: int) -> np.ndarray:
+    """A keyed one-to-one scramble of codes below 2**32 (MurmurHash3's finaliser): distinct codes, distinct identifiers."""
+    mask = np.uint64(0xFFFFFFFF)
+    x = (code.astype(np.uint64) + np.uint64(key)) & mask
+    x ^= x >> np.uint64(16)
+    x = (x * np.uint64(0x85EBCA6B)) & mask
+    x ^= x >> np.uint64(13)
+    x = (x * np.uint64(0xC2B2AE35)) & mask
+    x ^= x >> np.uint64(16)
+    return x.astype(np.int64)
+
+
+def _text(values: np.ndarray) -> pd.Series:
+    return pd.Series(pa.array(values).cast(pa.string()).to_pandas(), copy=False)
 
 
 def _strings(dictionary: pa.Array, index: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
@@ -59,14 +67,14 @@ def _timestamps(start: pd.Timestamp, days: np.ndarray) -> pd.Series:
     return out.mask(np.isnan(days))
 
 
-def _dedupe(events: dict[str, np.ndarray], keys: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Sort events by owner and time and drop repeats of the same (owner, counterpart, direction, second)."""
+def _ordered(events: dict[str, np.ndarray], days: float) -> dict[str, np.ndarray]:
+    """Events sorted by owner and time, keeping one event per owner and second (a line starts one call at a time)."""
     second = np.rint(events["t"] * 86_400).astype(np.int64)
-    order = np.lexsort((second, events["owner"]))
-    sorted_events = {k: v[order] for k, v in events.items()}
-    frame = pd.DataFrame({k: sorted_events[k] for k in keys} | {"second": second[order]})
-    keep = ~frame.duplicated().to_numpy()
-    return {k: v[keep] for k, v in sorted_events.items()}
+    key = events["owner"] * (int(days * 86_400) + 86_400) + second
+    order = np.argsort(key)
+    key = key[order]
+    keep = np.r_[True, key[1:] != key[:-1]]
+    return {k: v[order][keep] for k, v in events.items()}
 
 
 def build_world(preset: str = "realistic", subscribers: int = 20_000, days: int = 30, seed: int = 0,
@@ -135,10 +143,10 @@ def build_world(preset: str = "realistic", subscribers: int = 20_000, days: int 
 
     pop = population.Population(role, ring, circle, base_city, base_county, population.cells(rng, n), device_a, device_b,
                                 switch, mix, active_from, active_to, contact_code, contact_offset, degree, space,
-                                start_ts.weekday())
-    services = len(SERVICES) + MARKETING_SENDERS
-    calls = _dedupe(behaviour.calls(rng, pop, params, targets, people), ("owner", "counterpart", "direction"))
-    sms = _dedupe(behaviour.sms(rng, pop, params, targets, people, services), ("owner", "counterpart", "direction"))
+                                start_ts.weekday(), float(days))
+    services = len(SERVICES) + MARKETING_SENDERS  # SMS senders with codes -1, -2, ...
+    calls = _ordered(behaviour.calls(rng, pop, params, targets, people), days)
+    sms = _ordered(behaviour.sms(rng, pop, params, targets, people, services), days)
     city, county, cell, device = behaviour.where_and_what(rng, pop, params, calls["owner"], calls["t"])
 
     months, lo, hi = usage.months_of(start_ts, days)
@@ -147,30 +155,32 @@ def build_world(preset: str = "realistic", subscribers: int = 20_000, days: int 
     spend = usage.arpu(rng, plan, share, calls, lo)
     apps = usage.app_usage(rng, role, share, params)
 
-    # numbers, devices and IDs as text
-    outside = np.unique(np.r_[calls["counterpart"], sms["counterpart"]])
-    outside = outside[outside >= n]  # service senders have negative codes
-    mobile = _unique_ints(rng, n + len(outside), *MOBILE)
-    marketing = _unique_ints(rng, MARKETING_SENDERS, 10_690_000_000, 10_700_000_000)
-    numbers = pa.concat_arrays([pa.array(mobile).cast(pa.string()), pa.array(list(SERVICES)),
-                                pa.array(marketing).cast(pa.string())])
+    # numbers, devices and IDs as text: keyed scrambles of their codes, so they are distinct and carry no pattern
+    keys = rng.integers(0, 2**32, 4)
+    marketing = pa.array((10_690_000_000 + _mix(np.arange(MARKETING_SENDERS), int(keys[0])) % 10_000_000).astype(str).tolist())
+    services_text = pa.concat_arrays([pa.array(list(SERVICES)), marketing])
+    subscriber = _text(MOBILE + _mix(np.arange(n), int(keys[1])))
 
-    def number_index(code: np.ndarray) -> np.ndarray:
-        idx = np.where(code < n, code, n + np.searchsorted(outside, code))
-        return np.where(code < 0, n + len(outside) - code - 1, idx)  # code -1 is the first service
+    def numbers(code: np.ndarray) -> pd.Series:
+        if (code < n).all() and (code >= 0).all():
+            return subscriber.take(code).reset_index(drop=True)
+        text = pa.array(MOBILE + _mix(np.maximum(code, 0), int(keys[1]))).cast(pa.string())
+        service = code < 0  # code -1 is the first service
+        if service.any():
+            text = pc.if_else(pa.array(service), services_text.take(pa.array(np.where(service, -code - 1, 0))), text)
+        return pd.Series(text.to_pandas(), copy=False)
 
-    used_devices = np.unique(device)
-    imeis = pa.array(_unique_ints(rng, len(used_devices), *IMEI)).cast(pa.string())
-    ids = pa.array(_unique_ints(rng, int(holder.max()) + 1 if (holder >= 0).any() else 1, *ID_CARD)).cast(pa.string())
+    imeis = _text(IMEI + _mix(device, int(keys[2])) * 1000 + _mix(device, int(keys[3])) % 1000)
+    ids = _text(ID_CARD + _mix(np.maximum(holder, 0), int(keys[2])) * 10_000_000 + _mix(holder, int(keys[3])) % 10_000_000)
     city_names, county_names = pa.array(places.CITY_NAMES.tolist()), pa.array(places.COUNTY_NAMES.tolist())
     branches = pa.array(places.BRANCH_NAMES.tolist())
     msisdn = np.arange(n)
 
     no_city = rng.random(n) < np.where(is_fraud, params.account_city_missing[1], params.account_city_missing[0])
     accounts = pd.DataFrame({
-        "msisdn": _strings(numbers, msisdn),
+        "msisdn": subscriber,
         "activated_at": _timestamps(start_ts, activated),
-        "id_holder": _strings(ids, holder, holder < 0),
+        "id_holder": ids.mask(holder < 0),
         "numbers_on_id": k.astype(np.int32),
         "home_city": _strings(city_names, home_city, no_city),
         "home_county": _strings(branches, home_county, no_city),
@@ -179,36 +189,36 @@ def build_world(preset: str = "realistic", subscribers: int = 20_000, days: int 
     })
     open_cells = np.argwhere(share > 0)
     account_months = pd.DataFrame({
-        "msisdn": _strings(numbers, open_cells[:, 0]),
+        "msisdn": numbers(open_cells[:, 0]),
         "month": pd.Series(months[open_cells[:, 1]]).dt.date,
         "arpu": spend[open_cells[:, 0], open_cells[:, 1]],
     })
     direction_names = pa.array(["out", "in", "fwd"])
     call_table = pd.DataFrame({
-        "msisdn": _strings(numbers, calls["owner"]),
-        "counterpart": _strings(numbers, number_index(calls["counterpart"])),
+        "msisdn": numbers(calls["owner"]),
+        "counterpart": numbers(calls["counterpart"]),
         "direction": _strings(direction_names, calls["direction"].astype(np.int64)),
         "started_at": _timestamps(start_ts, calls["t"]),
         "duration_s": calls["duration"].astype(np.int32),
         "city": _strings(city_names, city, city < 0),
         "county": _strings(county_names, county, county < 0),
-        "cell": _strings(pa.array(cell + 51_000_000).cast(pa.string()), np.arange(len(cell)), cell < 0),
-        "imei": _strings(imeis, np.searchsorted(used_devices, device)),
+        "cell": _text(cell + 51_000_000).mask(cell < 0),
+        "imei": imeis,
     })
     sms_table = pd.DataFrame({
-        "msisdn": _strings(numbers, sms["owner"]),
-        "counterpart": _strings(numbers, number_index(sms["counterpart"])),
+        "msisdn": numbers(sms["owner"]),
+        "counterpart": numbers(sms["counterpart"]),
         "direction": _strings(direction_names, sms["direction"].astype(np.int64)),
         "sent_at": _timestamps(start_ts, sms["t"]),
     })
     app_table = pd.DataFrame({
-        "msisdn": _strings(numbers, apps["owner"]),
+        "msisdn": numbers(apps["owner"]),
         "month": pd.Series(months[apps["month"]]).dt.date,
         "app": _strings(pa.array(list(usage.APPS)), apps["app"]),
         "mb": apps["mb"],
     })
     labels = pd.DataFrame({
-        "msisdn": _strings(numbers, msisdn),
+        "msisdn": subscriber,
         "label": label,
         "labelled_at": _timestamps(start_ts, labelled_at),
         "fraud_type": _strings(pa.array(list(ROLES)), fraud_type, fraud_type < FIRST_FRAUD),
