@@ -193,15 +193,16 @@ def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = Fal
     try:
         results = []
         for table, path in files.items():
-            raw = read_raw(path, table)
-            for name, df in fmt.to_canonical(table, raw).items():
+            canonical = fmt.to_canonical(table, read_raw(path, table))  # the raw text is freed here
+            for name in list(canonical):  # popped one by one, so each is freed once validated
+                df = canonical.pop(name)
                 if key is not None:
                     df = pseudonymise_table(df, name, key)
                 result = validate(df, name, path)
+                del df
                 write_table(result.kept, staging, name)
                 write_quarantine(result, staging)
                 results.append(result)
-            del raw
         _publish(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
