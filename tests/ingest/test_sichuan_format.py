@@ -169,9 +169,10 @@ def test_canonical_tables_become_the_four_raw_tables():
                 {"msisdn": ["u1"], "counterpart": ["c"], "direction": ["fwd"], "started_at": [pd.Timestamp("2020-01-02 03:04:05.6")], "duration_s": [7]}
             ),
             "app_usage": pd.DataFrame({"msisdn": ["u1"], "month": [dt.date(2020, 1, 1)], "app": [UNCLASSIFIED_APP], "mb": [0.5]}),
+            "sms": pd.DataFrame({"msisdn": [], "counterpart": [], "direction": [], "sent_at": []}),
         }
     )
-    assert set(raw) == {"user", "voc", "app"}  # no sms table given, no sms file
+    assert set(raw) == {"user", "voc", "app"}  # sms has no rows: no sms file
     user = raw["user"]
     assert user.columns.tolist() == ["phone_no_m", "city_name", "county_name", "idcard_cnt", "arpu_201912", "arpu_202001", "label"]
     assert user["arpu_202001"].tolist() == [1.5, 3.0]

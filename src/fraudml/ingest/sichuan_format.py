@@ -167,12 +167,12 @@ def user_from_canonical(
 ) -> pd.DataFrame | None:
     """One user row per number in any of the three tables: arpu_YYYYMM per month present,
     label when labels exist. Columns the format lacks are lost."""
-    parts = [t for t in (accounts, account_months, labels) if t is not None and len(t)]
+    parts = [t for t in (accounts, account_months, labels) if t is not None]
     if not parts:
         return None
     numbers = pd.unique(pd.concat([t["msisdn"] for t in parts], ignore_index=True))
     user = pd.DataFrame({"phone_no_m": pd.array(numbers, dtype="string")})
-    if accounts is not None and len(accounts):
+    if accounts is not None:
         user = user.merge(
             accounts[["msisdn", "home_city", "home_county", "numbers_on_id"]].rename(
                 columns={"msisdn": "phone_no_m", "home_city": "city_name", "home_county": "county_name", "numbers_on_id": "idcard_cnt"}
@@ -184,11 +184,11 @@ def user_from_canonical(
         if column not in user.columns:
             user[column] = pd.NA
     user["idcard_cnt"] = user["idcard_cnt"].astype("Int64")
-    if account_months is not None and len(account_months):
+    if account_months is not None:
         months = account_months.assign(column="arpu_" + _month_start(account_months["month"]).dt.strftime("%Y%m"))
         arpu = months.pivot(index="msisdn", columns="column", values="arpu").astype("Float64")
         user = user.merge(arpu[sorted(arpu.columns)], left_on="phone_no_m", right_index=True, how="left")
-    if labels is not None and len(labels):
+    if labels is not None:
         user = user.merge(labels[["msisdn", "label"]].rename(columns={"msisdn": "phone_no_m"}), on="phone_no_m", how="left")
         user[LABEL] = user[LABEL].astype("Int64")
     return user
@@ -233,15 +233,17 @@ def app_from_app_usage(app_usage: pd.DataFrame) -> pd.DataFrame:
 
 
 def from_canonical(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Canonical tables as the raw Sichuan tables (user, voc, sms, app) they can fill."""
+    """Canonical tables as the raw Sichuan tables (user, voc, sms, app) they can fill; a
+    table that is absent or has no rows gives no raw table (the format has no empty files)."""
+    given = {name: t for name, t in tables.items() if t is not None and len(t)}
     raw = {}
-    user = user_from_canonical(tables.get("accounts"), tables.get("account_months"), tables.get("labels"))
+    user = user_from_canonical(given.get("accounts"), given.get("account_months"), given.get("labels"))
     if user is not None:
         raw["user"] = user
-    if tables.get("calls") is not None:
-        raw["voc"] = voc_from_calls(tables["calls"])
-    if tables.get("sms") is not None:
-        raw["sms"] = sms_from_sms(tables["sms"])
-    if tables.get("app_usage") is not None:
-        raw["app"] = app_from_app_usage(tables["app_usage"])
+    if "calls" in given:
+        raw["voc"] = voc_from_calls(given["calls"])
+    if "sms" in given:
+        raw["sms"] = sms_from_sms(given["sms"])
+    if "app_usage" in given:
+        raw["app"] = app_from_app_usage(given["app_usage"])
     return raw
