@@ -248,7 +248,7 @@ def where_and_what(rng: np.random.Generator, pop: Population, params: WorldParam
     travel = (city >= 0) & (rng.random(m) < per_number(params, "travel", role))
     city[travel] = places.draw_cities(rng, int(travel.sum()))
     county[travel] = places.draw_counties(rng, city[travel])
-    which = rng.choice(3, size=m, p=[0.5, 0.35, 0.15])
+    which = np.where(role == ROLE_CODE["sim_box"], 0, rng.choice(3, size=m, p=[0.5, 0.35, 0.15]))  # a box does not move
     cell = pop.cells[owner, which]
     roaming = np.isin(role, [ROLE_CODE["courier"], ROLE_CODE["ride_hailing"]]) & (city >= 0)
     cell[roaming | travel] = rng.integers(0, 60, int((roaming | travel).sum()))

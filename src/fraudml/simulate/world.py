@@ -141,7 +141,9 @@ def build_world(preset: str = "realistic", subscribers: int = 20_000, days: int 
     sizes = np.bincount(target, minlength=params.target_groups)
     targets = (people[np.argsort(target, kind="stable")], np.r_[0, np.cumsum(sizes)[:-1]], sizes)
 
-    pop = population.Population(role, ring, circle, base_city, base_county, population.cells(rng, n), device_a, device_b,
+    cells = population.cells(rng, n)
+    cells[f] = population.cells(rng, rings.count)[ring[f]]  # a ring's SIMs work side by side
+    pop = population.Population(role, ring, circle, base_city, base_county, cells, device_a, device_b,
                                 switch, mix, active_from, active_to, contact_code, contact_offset, degree, space,
                                 start_ts.weekday(), float(days))
     services = len(SERVICES) + MARKETING_SENDERS  # SMS senders with codes -1, -2, ...
