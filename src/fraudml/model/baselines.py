@@ -32,7 +32,8 @@ RULES = (
     Rule("few calls returned", r"call_?back|reciproc|returned|mutual", "low", 10),
     Rule("many outgoing calls", r"(^|_)out(going)?_?calls|calls_out|n_out", "high", 95),
     Rule("mostly short calls", r"short", "high", 90),
-    Rule("many numbers on the same ID card", r"numbers_on_id|idcard", "high", 95),
+    Rule("many numbers on the same ID card", r"numbers_on_id|idcard", "high", 80),
+    Rule("many numbers on one device", r"max_numbers_per_device|numbers_per_imei", "high", 95),
     Rule("new account", r"account_age|age_days|tenure", "low", 10),
     Rule("active at night", r"night", "high", 95),
 )

@@ -27,8 +27,8 @@ def brier(y: np.ndarray, probabilities: np.ndarray) -> float:
 def precision_recall_at(y: np.ndarray, scores: np.ndarray, threshold: float) -> tuple[float | None, float | None]:
     flagged = np.asarray(scores) >= threshold
     tp = float(np.sum(y[flagged]))
-    precision = tp / flagged.sum() if flagged.any() else None
-    recall = tp / np.sum(y) if np.sum(y) else None
+    precision = tp / float(flagged.sum()) if flagged.any() else None
+    recall = tp / float(np.sum(y)) if np.sum(y) else None
     return precision, recall
 
 
