@@ -76,7 +76,7 @@ def check_snapshots(snapshots: pd.DataFrame, source: str = "snapshots") -> pd.Da
 def _seen(ctx: Context, tables: Tables):
     """(msisdn, as_of) of snapshots whose number has some row known at as_of in any table."""
     s = ctx.snapshots
-    keys = [ctx.calls_window.select(*KEY), ctx.sms_window.select(*KEY)]
+    keys = [ctx.call_pairs.select(*KEY), ctx.sms_pairs.select(*KEY)]
     acc = tables["accounts"]
     a = s.join(acc, ["msisdn"])
     keys.append(a.filter(a.activated_at.isnull() | (a.activated_at < a.as_of)).select(*KEY))

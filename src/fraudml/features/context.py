@@ -86,6 +86,7 @@ class Context:
     windows: tuple[int, ...] = (1, 7, 30)
     label_delay_days: int = 7
     materialise: bool = True  # False for an unbound context (spec and catalogue only)
+    _links: dict = field(default_factory=dict, repr=False)
 
     @property
     def lookback(self) -> int:
@@ -114,8 +115,38 @@ class Context:
         return self.cache(cw.mutate(hour=cw.started_at.hour(), weekday=cw.started_at.day_of_week.index()))
 
     @cached_property
-    def sms_window(self):
-        return self.cache(self._window_events("sms", "sent_at"))
+    def sms_pairs(self):
+        """One row per (snapshot, counterpart) of SMS: sent and received in each window, sent or received at night."""
+        sw = self._window_events("sms", "sent_at")
+        out = sw.direction == "out"
+        metrics = {}
+        for w in self.windows:
+            inside = self.within(sw.lag_s, w)
+            metrics[f"out_w{w}"] = sw.count(where=out & inside)
+            metrics[f"in_w{w}"] = sw.count(where=~out & inside)
+        metrics["night"] = sw.count(where=sw.sent_at.hour() < 6)
+        metrics["all"] = sw.count()
+        return self.cache(sw.group_by([*KEY, "counterpart"]).aggregate(**metrics))
+
+    @cached_property
+    def first_seen(self):
+        """(snapshot, kind, value, first_lag_s): when each day, city, county, cell and device was last seen.
+
+        Counting values with ``first_lag_s`` (the most recent sighting) within a window
+        gives every window's distinct count from one grouping.
+        """
+        cw = self.calls_window
+        kinds = {"day": cw.started_at.date().cast("string"), "city": cw.city, "county": cw.county, "cell": cw.cell, "imei": cw.imei}
+        rows = [cw.filter(v.notnull()).select(*KEY, kind=ibis.literal(k), value=v, lag_s=cw.lag_s) for k, v in kinds.items()]
+        u = ibis.union(*rows)
+        return self.cache(u.group_by([*KEY, "kind", "value"]).aggregate(recent_lag_s=u.lag_s.min()))
+
+    def distinct_counts(self, kind: str, names_windows: dict[str, int]):
+        """A part counting the distinct values of ``kind`` seen in each named window."""
+        fs = self.first_seen
+        fs = fs.filter(fs.kind == kind)
+        return fs.group_by(KEY).aggregate(**{name: fs.count(where=self.within(fs.recent_lag_s, w))
+                                             for name, w in names_windows.items()})
 
     @cached_property
     def call_pairs(self):
@@ -149,19 +180,24 @@ class Context:
         known = d.join(fraud, fraud.labelled_at < d.as_of - ibis.interval(days=self.label_delay_days))
         return self.cache(known.select("as_of", fraud_msisdn=known.msisdn).distinct())
 
-    def daily_links(self, column: str):
-        """Distinct (column value, msisdn, day) of calls in the span the snapshots look back over."""
-        calls = self.tables["calls"]
-        c = calls.filter(calls[column].notnull()).select(value=calls[column], msisdn=calls.msisdn, day=calls.started_at.date())
-        return c.distinct()
+    def windowed_links(self, column: str):
+        """(as_of, value, msisdn): numbers in contact with each counterpart, or using each IMEI, in the lookback."""
+        if column not in self._links:
+            calls = self.tables["calls"]
+            d = self.as_of_dates
+            j = d.join(calls, [calls.started_at < d.as_of, calls.started_at >= d.as_of - ibis.interval(days=self.lookback),
+                               calls[column].notnull()])
+            self._links[column] = self.cache(j.select("as_of", value=j[column], msisdn=j.msisdn).distinct())
+        return self._links[column]
 
-    def windowed_links(self, column: str, days: int):
-        """(as_of, value, msisdn): numbers linked to each value (a counterpart or an IMEI) in [as_of - days, as_of)."""
-        links = self.daily_links(column)
-        d = self.as_of_dates
-        j = d.join(links, [links.day.cast("timestamp") < d.as_of,
-                           links.day.cast("timestamp") >= d.as_of - ibis.interval(days=days)])
-        return self.cache(j.select("as_of", "value", "msisdn").distinct())
+    @cached_property
+    def device_links(self):
+        """(msisdn, as_of, imei, other): each snapshot's IMEIs and the numbers (itself included) seen on them."""
+        fs = self.first_seen
+        own = fs.filter(fs.kind == "imei").select(*KEY, imei=fs.value)
+        links = self.windowed_links("imei")
+        j = own.join(links, [own.as_of == links.as_of, own.imei == links.value])
+        return self.cache(j.select("msisdn", "as_of", "imei", other=j.msisdn_right))
 
 
 def unbound_context(windows=(1, 7, 30), label_delay_days: int = 7) -> Context:

@@ -12,27 +12,14 @@ import ibis
 from fraudml.features.context import KEY, Context, Family, share, span, span_of
 
 
-def device_links(ctx: Context):
-    """(msisdn, as_of, imei, other): each snapshot's IMEIs and the numbers seen on them in the lookback."""
-    cw = ctx.calls_window
-    own = cw.filter(cw.imei.notnull()).select(*KEY, "imei").distinct()
-    links = ctx.windowed_links("imei", ctx.lookback)
-    j = own.join(links, [own.as_of == links.as_of, own.imei == links.value])
-    return j.select("msisdn", "as_of", "imei", other=j.msisdn_right)
-
-
 def features(ctx: Context) -> Family:
     f = Family("devices", "calls.imei")
     cw = ctx.calls_window
     L = ctx.lookback
-    m = {}
-    for w in ctx.windows:
-        if w > 1:
-            m[f.count(f"distinct_imeis_w{w}", f"distinct devices (IMEIs) used in the last {span(w)}", "devices", w)] = \
-                cw.imei.nunique(where=ctx.within(cw.lag_s, w))
-    m["_calls"] = cw.count()
-    m["_no_imei"] = cw.count(where=cw.imei.isnull())
-    agg = cw.group_by(KEY).aggregate(**m)
+    f.part(ctx.distinct_counts("imei", {
+        f.count(f"distinct_imeis_w{w}", f"distinct devices (IMEIs) used in the last {span(w)}", "devices", w): w
+        for w in ctx.windows if w > 1}))
+    agg = cw.group_by(KEY).aggregate(_calls=cw.count(), _no_imei=cw.count(where=cw.imei.isnull()))
     f.part(agg.mutate(**{
         f.real(f"imei_missing_share_w{L}", f"share of the last {span_of(L)} calls without a device (IMEI)", "share", L):
             share(agg._no_imei, agg._calls),
@@ -45,7 +32,7 @@ def features(ctx: Context) -> Family:
         f.count(f"device_changes_w{L}", f"times consecutive calls in the last {span(L)} switched device", "changes", L): changes.changed.sum(),
     }))
 
-    links = device_links(ctx)
+    links = ctx.device_links
     per_imei = links.group_by([*KEY, "imei"]).aggregate(n=links.other.nunique())
     others = links.filter(links.other != links.msisdn)
     f.part(others.group_by(KEY).aggregate(**{

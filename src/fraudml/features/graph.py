@@ -10,14 +10,13 @@ count.
 from __future__ import annotations
 
 from fraudml.features.context import KEY, Context, Family, share, span, span_of
-from fraudml.features.devices import device_links
 
 
 def features(ctx: Context) -> Family:
     f = Family("graph", "calls")
     L = ctx.lookback
     p = ctx.call_pairs
-    links = ctx.windowed_links("counterpart", L)  # (as_of, counterpart, number in contact with it)
+    links = ctx.windowed_links("counterpart")  # (as_of, counterpart, number in contact with it)
     degree = links.group_by(["as_of", "value"]).aggregate(degree=links.msisdn.nunique())
     pd_ = p.select(*KEY, "counterpart").join(degree, [p.as_of == degree.as_of, p.counterpart == degree.value])
     agg = pd_.group_by(KEY).aggregate(
@@ -57,7 +56,7 @@ def features(ctx: Context) -> Family:
                "as fraud also contacted", "share", L, source="calls+labels"): share(va._hit, va._n),
     }))
 
-    dl = device_links(ctx)
+    dl = ctx.device_links
     dl = dl.filter(dl.other != dl.msisdn)
     df = dl.join(fraud, [dl.as_of == fraud.as_of, dl.other == fraud.fraud_msisdn])
     f.part(df.group_by(KEY).aggregate(**{

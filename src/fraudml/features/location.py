@@ -16,17 +16,16 @@ def features(ctx: Context) -> Family:
     f = Family("location", "calls.city")
     cw = ctx.calls_window
     L = ctx.lookback
-    m = {}
     for w in ctx.windows:
-        if w == 1:
-            continue
-        inside = ctx.within(cw.lag_s, w)
-        m[f.count(f"distinct_cities_w{w}", f"distinct cities calls were made or taken in over the last {span(w)}", "cities", w)] = \
-            cw.city.nunique(where=inside)
-        m[f.count(f"distinct_counties_w{w}", f"distinct counties calls were made or taken in over the last {span(w)}", "counties", w,
-                  source="calls.county")] = cw.county.nunique(where=inside)
-    m[f.count(f"distinct_cells_w{L}", f"distinct serving cells over the last {span(L)}", "cells", L, source="calls.cell")] = cw.cell.nunique()
-    m["_calls"] = cw.count()
+        if w > 1:
+            f.part(ctx.distinct_counts("city", {
+                f.count(f"distinct_cities_w{w}", f"distinct cities calls were made or taken in over the last {span(w)}", "cities", w): w}))
+            f.part(ctx.distinct_counts("county", {
+                f.count(f"distinct_counties_w{w}", f"distinct counties calls were made or taken in over the last {span(w)}",
+                        "counties", w, source="calls.county"): w}))
+    f.part(ctx.distinct_counts("cell", {
+        f.count(f"distinct_cells_w{L}", f"distinct serving cells over the last {span(L)}", "cells", L, source="calls.cell"): L}))
+    m = {"_calls": cw.count()}
     m["_unlocated"] = cw.count(where=cw.city.isnull() & cw.county.isnull())
     agg = cw.group_by(KEY).aggregate(**m)
     f.part(agg.mutate(**{

@@ -15,20 +15,18 @@ from fraudml.features.context import KEY, Context, Family, share, span, span_of
 
 def features(ctx: Context) -> Family:
     f = Family("sms_data", "sms")
-    sw = ctx.sms_window
+    sp = ctx.sms_pairs
     L = ctx.lookback
-    out = sw.direction == "out"
     m = {}
     for w in ctx.windows:
-        inside = ctx.within(sw.lag_s, w)
-        m[f.count(f"sms_out_w{w}", f"text messages sent in the last {span(w)}", "messages", w)] = sw.count(where=out & inside)
+        m[f.count(f"sms_out_w{w}", f"text messages sent in the last {span(w)}", "messages", w)] = sp[f"out_w{w}"].sum()
         if w > 1:
-            m[f.count(f"sms_in_w{w}", f"text messages received in the last {span(w)}", "messages", w)] = sw.count(where=~out & inside)
-    m[f.count(f"sms_distinct_out_w{L}", f"distinct numbers texted in the last {span(L)}", "numbers", L)] = sw.counterpart.nunique(where=out)
-    m[f.count(f"sms_distinct_in_w{L}", f"distinct numbers that texted in the last {span(L)}", "numbers", L)] = sw.counterpart.nunique(where=~out)
-    m["_all"] = sw.count()
-    m["_night"] = sw.count(where=sw.sent_at.hour() < 6)
-    agg = sw.group_by(KEY).aggregate(**m)
+            m[f.count(f"sms_in_w{w}", f"text messages received in the last {span(w)}", "messages", w)] = sp[f"in_w{w}"].sum()
+    m[f.count(f"sms_distinct_out_w{L}", f"distinct numbers texted in the last {span(L)}", "numbers", L)] = sp.count(where=sp[f"out_w{L}"] > 0)
+    m[f.count(f"sms_distinct_in_w{L}", f"distinct numbers that texted in the last {span(L)}", "numbers", L)] = sp.count(where=sp[f"in_w{L}"] > 0)
+    m["_all"] = sp["all"].sum()
+    m["_night"] = sp.night.sum()
+    agg = sp.group_by(KEY).aggregate(**m)
     f.part(agg.mutate(**{
         f.real(f"sms_night_share_w{L}", f"share of the last {span_of(L)} text messages between 00:00 and 06:00", "share", L):
             share(agg._night, agg._all),

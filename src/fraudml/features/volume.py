@@ -21,14 +21,17 @@ def features(ctx: Context) -> Family:
         for direction, words in (("out", "outgoing calls"), ("in", "incoming calls"), ("fwd", "forwarded calls")):
             m[f.count(f"calls_{direction}_w{w}", f"{words} in the last {span(w)}", "calls", w)] = \
                 cw.count(where=(cw.direction == direction) & inside)
-        if w > 1:
-            m[f.count(f"active_days_w{w}", f"days with at least one call in the last {span(w)}", "days", w)] = \
-                cw.started_at.date().nunique(where=inside)
-    m["_days_L"] = cw.started_at.date().nunique()
     m["_out_L"] = cw.count(where=cw.direction == "out")
     m["_in_L"] = cw.count(where=cw.direction == "in")
     m["_out_short"] = cw.count(where=(cw.direction == "out") & ctx.within(cw.lag_s, short))
-    agg = cw.group_by(KEY).aggregate(**m)
+    days = ctx.distinct_counts("day", {
+        **{f.count(f"active_days_w{w}", f"days with at least one call in the last {span(w)}", "days", w): w
+           for w in ctx.windows if w > 1},
+        "_days_L": L,
+    })
+    f.part(days)
+    counts = cw.group_by(KEY).aggregate(**m)
+    agg = counts.join(days, KEY)
     f.part(agg.mutate(**{
         f.real(f"calls_out_per_active_day_w{L}", f"outgoing calls per day with calls, over the last {span(L)}", "calls per day", L):
             share(agg._out_L, agg._days_L),
