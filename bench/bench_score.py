@@ -1,0 +1,162 @@
+"""Benchmark `fraudml score`: numbers scored per second and peak memory, features excluded and included.
+
+    .venv/bin/python bench/bench_score.py                      # the figures in docs/benchmarks.md
+    .venv/bin/python bench/bench_score.py --excluded 100000 --included 5000 --repeats 1   # quick look
+
+Features excluded: a feature table already built (rows resampled from a simulated
+world's features, so values are realistic) is scored by the same function the
+command runs for ``--features``, outputs written; the model's review threshold is
+set so the top 1% of numbers are alerts or reviews and get reasons.
+Features included: ``fraudml score --data`` on a simulated world (features built
+by DuckDB, then scored). Each run is a fresh process, so its peak resident memory
+is its own; the figure reported is the median of the runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = ROOT / "data" / "bench_score"
+TOP_SHARE = 0.01
+
+
+def _world(subscribers: int) -> Path:
+    from fraudml.simulate import simulate
+    from fraudml.validation import validate_and_write
+
+    folder = WORK / f"world_{subscribers}"
+    if not (folder / "calls.parquet").exists():
+        validate_and_write(simulate(preset="realistic", subscribers=subscribers, days=30, seed=0), folder)
+    return folder
+
+
+def _as_of(world: Path) -> pd.Timestamp:
+    calls = pd.read_parquet(world / "calls.parquet", columns=["started_at"])["started_at"]
+    return calls.max().normalize() + pd.Timedelta(days=1)
+
+
+def prepare_model() -> tuple[Path, Path]:
+    """A model trained with default parameters on a simulated world, and that world's features as of its end."""
+    from fraudml.features.build import build_features, write_features
+    from fraudml.model.train import TrainParams, train
+
+    bundle_dir, features = WORK / "bundle", WORK / "world_features.parquet"
+    if (bundle_dir / "model.txt").exists() and features.exists():
+        return bundle_dir, features
+    world = _world(20_000)
+    end = _as_of(world)
+    labels = pd.read_parquet(world / "labels.parquet")
+    days = pd.date_range(end - pd.Timedelta(days=21), end, freq="7D")
+    snaps = pd.concat([labels[["msisdn", "label", "fraud_type"]].assign(as_of=d) for d in days], ignore_index=True)
+    table, spec = build_features(world, snaps)
+    train(table, spec, TrainParams()).bundle.save(bundle_dir)
+    write_features(table[table["as_of"] == end].reset_index(drop=True), spec, features)
+    return bundle_dir, features
+
+
+def prepare_batch(n: int, bundle_dir: Path, features: Path) -> tuple[Path, Path]:
+    """``n`` feature rows resampled from the world's, and a copy of the model whose review threshold is the top 1%."""
+    from fraudml.features.build import write_features
+    from fraudml.features.spec import FeatureSpec, spec_path
+    from fraudml.model.bundle import ModelBundle
+
+    out = WORK / f"batch_{n}.parquet"
+    model = WORK / f"bundle_top1pct_{n}"
+    if out.exists() and (model / "model.txt").exists():
+        return out, model
+    source = pd.read_parquet(features)
+    rows = source.iloc[np.random.default_rng(0).integers(0, len(source), n)].reset_index(drop=True)
+    rows["msisdn"] = [f"b{i:08d}" for i in range(n)]
+    rows["as_of"] = pd.to_datetime(rows["as_of"])
+    write_features(rows, FeatureSpec.load(spec_path(features)), out)
+    bundle = ModelBundle.load(bundle_dir)
+    cut = float(np.quantile(bundle.predict(rows), 1 - TOP_SHARE))
+    bundle.thresholds = {**bundle.thresholds, "review": cut, "alert": max(cut, bundle.thresholds["alert"])}
+    bundle.save(model)
+    return out, model
+
+
+def run_excluded(model: str, batch: str) -> dict:
+    from fraudml.scoring.output import scores_table, write_rejects, write_scores
+    from fraudml.scoring.score import score_feature_file
+    from fraudml.tracking import load_bundle
+
+    start = time.perf_counter()
+    result = score_feature_file(load_bundle(model), batch)
+    out = WORK / "out" / "scores.parquet"
+    write_scores(scores_table(result.scores), out)
+    write_rejects(result.rejects, out)
+    return {"seconds": time.perf_counter() - start, "numbers": result.numbers_in,
+            "with_reasons": int(result.scores["reason_1"].notna().sum())}
+
+
+def run_included(model: str, world: str) -> dict:
+    out = WORK / "out" / "scores_included.parquet"
+    start = time.perf_counter()
+    cmd = [sys.executable, "-m", "fraudml", "score", "--model", model, "--data", world,
+           "--as-of", _as_of(Path(world)).strftime("%Y-%m-%d"), "--out", str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode not in (0, 3):
+        raise SystemExit(done.stderr)
+    scores = pd.read_parquet(out, columns=["reason_1"])
+    rejects = pd.read_parquet(out.with_name("scores_included.rejects.parquet"))
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": time.perf_counter() - start, "numbers": len(scores) + len(rejects),
+            "with_reasons": int(scores["reason_1"].notna().sum()), "child_peak_kb": child}
+
+
+def measure(kind: str, model: Path, target: Path, repeats: int) -> dict:
+    """Run one case ``repeats`` times, each in a fresh process; medians of throughput and peak memory."""
+    runs = []
+    for _ in range(repeats):
+        done = subprocess.run([sys.executable, __file__, "--run", kind, str(model), str(target)],
+                              capture_output=True, text=True, check=True)
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return {"numbers": runs[0]["numbers"], "with_reasons": runs[0]["with_reasons"], "runs": len(runs),
+            "numbers_per_s": statistics.median(r["numbers"] / r["seconds"] for r in runs),
+            "seconds": statistics.median(r["seconds"] for r in runs),
+            "peak_gb": statistics.median(r["peak_kb"] for r in runs) / 1e6}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--excluded", type=int, nargs="*", default=[100_000, 1_000_000], help="batch sizes, features already built")
+    parser.add_argument("--included", type=int, nargs="*", default=[20_000, 100_000], help="world sizes, features built by the run")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--run", nargs=3, help=argparse.SUPPRESS)  # one measured run in this process
+    args = parser.parse_args()
+    if args.run:
+        kind, model, target = args.run
+        result = run_excluded(model, target) if kind == "excluded" else run_included(model, target)
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        result["peak_kb"] = max(own, result.pop("child_peak_kb", 0))
+        print(json.dumps(result))
+        return
+
+    bundle_dir, features = prepare_model()
+    rows = []
+    for n in args.excluded:
+        batch, model = prepare_batch(n, bundle_dir, features)
+        rows.append(("features excluded", measure("excluded", model, batch, args.repeats)))
+    for n in args.included:
+        rows.append(("features included", measure("included", bundle_dir, _world(n), args.repeats if n <= 20_000 else 1)))
+    print("| case | numbers | with reasons | runs | median time | numbers/s | peak memory |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for case, r in rows:
+        print(f"| {case} | {r['numbers']:,} | {r['with_reasons']:,} | {r['runs']} | {r['seconds']:.1f} s | "
+              f"{r['numbers_per_s']:,.0f} | {r['peak_gb']:.2f} GB |")
+
+
+if __name__ == "__main__":
+    main()
