@@ -11,18 +11,17 @@ from sim_worlds import START, with_roles
 
 def per_number(calls: pd.DataFrame) -> pd.DataFrame:
     """Behaviour of each number: calls per active day, distinct counterparts per call, share of call-backs."""
-    out = calls[calls["direction"] == "out"]
-    called = out.groupby("msisdn")["counterpart"].agg(set)
-    answered = calls[calls["direction"] == "in"].groupby("msisdn")["counterpart"].agg(set)
-    both = pd.concat([called, answered.reindex(called.index)], axis=1, keys=["out", "in"])
-    callback = both.apply(lambda r: len(r["out"] & (r["in"] if isinstance(r["in"], set) else set())) / len(r["out"]), axis=1)
+    pairs = calls[["msisdn", "counterpart", "direction"]].drop_duplicates()
+    called = pairs[pairs["direction"] == "out"]
+    answered = pairs.loc[pairs["direction"] == "in", ["msisdn", "counterpart"]].assign(back=True)
+    back = called.merge(answered, on=["msisdn", "counterpart"], how="left")["back"].notna()
     g = calls.groupby("msisdn")
     return pd.DataFrame({
         "role": g["role"].first(),
-        "per_day": g.size() / g["started_at"].agg(lambda t: t.dt.normalize().nunique()),
+        "per_day": g.size() / calls.assign(day=calls["started_at"].dt.normalize()).groupby("msisdn")["day"].nunique(),
         "distinct": g["counterpart"].nunique() / g.size(),
-        "out": g["direction"].agg(lambda d: (d == "out").mean()),
-        "callback": callback,
+        "out": (calls["direction"] == "out").groupby(calls["msisdn"]).mean(),
+        "callback": back.groupby(called["msisdn"].to_numpy()).mean(),
     })
 
 

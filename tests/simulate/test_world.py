@@ -19,6 +19,7 @@ from sim_worlds import START, with_roles
 SICHUAN = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sichuan"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("world_name", ["realistic", "sichuan"])
 def test_every_table_has_the_canonical_columns_and_validates_without_quarantine(world_name, request):
     tables = request.getfixturevalue(world_name).tables
