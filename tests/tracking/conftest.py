@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from fraudml.features.spec import FeatureDef, FeatureSpec, spec_path
 
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+
+
+@pytest.fixture(scope="session")
+def empty_store(tmp_path_factory) -> Path:
+    """An MLflow database with its tables made once: creating them takes MLflow many seconds."""
+    from mlflow import MlflowClient
+
+    db = tmp_path_factory.mktemp("store") / "mlflow.db"
+    MlflowClient(f"sqlite:///{db}").search_experiments()
+    return db
+
 
 @pytest.fixture(autouse=True)
-def mlflow_store(tmp_path, monkeypatch):
-    """Point MLflow at ``tmp_path``: tests never touch the project's store."""
+def mlflow_store(tmp_path, monkeypatch, empty_store):
+    """Point MLflow at a fresh store in ``tmp_path``: tests never touch the project's store."""
+    shutil.copy(empty_store, tmp_path / "mlflow.db")
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
     return tmp_path
