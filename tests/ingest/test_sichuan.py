@@ -120,6 +120,13 @@ def test_a_folder_without_sichuan_files_is_an_error(tmp_path):
         ingest_sichuan(tmp_path / "nowhere", tmp_path / "out")
 
 
+def test_other_csv_files_are_ignored_and_reported(tmp_path, caplog):
+    src = folder(tmp_path / "src", voc=VOC, train_voc_round2=VOC)
+    with caplog.at_level(logging.WARNING):
+        assert [r.name for r in ingest_sichuan(src, tmp_path / "out")] == ["calls"]
+    assert "ignored file(s) not named like a Sichuan table: train_voc_round2.csv" in caplog.text
+
+
 def test_extra_columns_are_ignored_and_reported(tmp_path, caplog):
     voc = VOC.replace("imei_m\n", "imei_m,count\n").replace("i1\n", "i1,2\n").replace(",,\n", ",,,5\n")
     src = folder(tmp_path / "src", voc=voc)

@@ -41,10 +41,15 @@ def find_tables(src: str | Path) -> dict[str, Path]:
     if not src.is_dir():
         raise InputError(f"{src}: not a folder (expected a folder of Sichuan CSV files such as train_user.csv or voc.csv)")
     found: dict[str, list[Path]] = {}
+    unknown = []
     for path in sorted(src.iterdir()):
         match = _FILE_NAME.match(path.name)
         if match and path.is_file():
             found.setdefault(match[1].lower(), []).append(path)
+        elif path.suffix.lower() == ".csv":
+            unknown.append(path.name)
+    if unknown:
+        log.warning("%s: ignored file(s) not named like a Sichuan table: %s", src, ", ".join(unknown))
     clashes = {t: paths for t, paths in found.items() if len(paths) > 1}
     if clashes:
         table, paths = next(iter(clashes.items()))
