@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import resource
 import statistics
 import subprocess
@@ -48,12 +49,16 @@ def _as_of(world: Path) -> pd.Timestamp:
 
 def prepare_model() -> tuple[Path, Path]:
     """A model trained with default parameters on a simulated world, and that world's features as of its end."""
-    from fraudml.features.build import build_features, write_features
+    from fraudml.features.build import build_features, feature_spec, write_features
+    from fraudml.features.spec import FeatureSpec
     from fraudml.model.train import TrainParams, train
 
     bundle_dir, features = WORK / "bundle", WORK / "world_features.parquet"
     if (bundle_dir / "model.txt").exists() and features.exists():
-        return bundle_dir, features
+        if FeatureSpec.load(bundle_dir / "feature_spec.json").hash == feature_spec().hash:
+            return bundle_dir, features
+        for stale in WORK.glob("b*_*"):  # the feature code changed since: batches and models made for it go
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     world = _world(20_000)
     end = _as_of(world)
     labels = pd.read_parquet(world / "labels.parquet")

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -124,6 +125,7 @@ def test_an_interrupted_run_leaves_no_file_at_the_target(fraudml_cli, bundle_dir
         ("numbers_without_msisdn", "numbers.csv: column 'msisdn' missing; found columns: phone"),
         ("bad_out", "must end in .parquet or .csv"),
         ("bad_model", "not a model bundle"),
+        ("features_with_data", "--features scores a feature table as it is"),
     ],
 )
 def test_bad_input_gets_a_clear_message_and_status_2(fraudml_cli, bundle_dir, world, as_of, tmp_path, case, message):
@@ -141,7 +143,29 @@ def test_bad_input_gets_a_clear_message_and_status_2(fraudml_cli, bundle_dir, wo
         out = tmp_path / "scores.xlsx"
     elif case == "bad_model":
         model = tmp_path
+    elif case == "features_with_data":
+        extra = ["--features", tmp_path / "features.parquet"]
     status, err = fraudml_cli("score", "--model", model, "--data", data, "--as-of", day(as_of), "--out", out, *extra)
     assert status == 2, err
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "scores.parquet").exists()
+
+
+SICHUAN = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sichuan" / "samples" / "round2_test_202005"
+
+
+def test_raw_sichuan_files_are_scored_with_every_number_accounted_for(fraudml_cli, bundle_dir, tmp_path):
+    if not SICHUAN.is_dir():
+        pytest.skip(f"real Sichuan samples not found at {SICHUAN}")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for table in ("user", "voc", "sms", "app"):
+        shutil.copy(SICHUAN / f"{table}_first_rows.csv", raw / f"{table}.csv")
+    out = tmp_path / "scores.csv"
+    status, err = fraudml_cli("score", "--model", bundle_dir, "--data", raw, "--format", "sichuan", "--as-of", "2020-06-01", "--out", out)
+    assert status in (0, 3), err
+    scores = pd.read_csv(out)
+    rejects = pd.read_parquet(tmp_path / "scores.rejects.parquet")
+    users = pd.read_csv(raw / "user.csv", dtype=str)["phone_no_m"]
+    assert set(users) <= set(scores["msisdn"]) | set(rejects["msisdn"])
+    assert f"numbers in {len(scores) + len(rejects):,} = scored {len(scores):,} + rejected {len(rejects):,}" in err

@@ -51,12 +51,14 @@ def score(
     """Score numbers: calibrated score, rank, decision and top reasons, one row per number."""
     from fraudml.scoring.drift import WARN_PSI, drifted
     from fraudml.scoring.output import check_out, drift_path, rejects_path, scores_table, write_json, write_rejects, write_scores
-    from fraudml.scoring.score import score_feature_file, score_folder
+    from fraudml.scoring.score import check_model, score_feature_file, score_folder
     from fraudml.tracking import load_bundle
 
     check_out(out)
     if features is None and (data is None or as_of is None):
         raise InputError("give --data and --as-of (or --features, a feature table already built)")
+    if features is not None and (data is not None or numbers is not None):
+        raise InputError("--features scores a feature table as it is: give it without --data and --numbers")
     start = time.perf_counter()
     bundle = load_bundle(model)
     with _progress() as bar, tempfile.TemporaryDirectory(prefix="fraudml-score-") as tmp:
@@ -66,6 +68,7 @@ def score(
         if features is not None:
             result = score_feature_file(bundle, features, chunk_size=chunk_size, on_start=on_start, on_chunk=on_chunk)
         else:
+            check_model(bundle)
             if format is DataFormat.sichuan:
                 from fraudml.ingest.sichuan import ingest_sichuan
 

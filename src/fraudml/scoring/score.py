@@ -80,6 +80,13 @@ def check_spec(bundle, computed: FeatureSpec) -> None:
         )
 
 
+def check_model(bundle) -> None:
+    """Refuse, before reading any data, a model whose features this code does not compute."""
+    from fraudml.features.build import feature_spec
+
+    check_spec(bundle, feature_spec(**settings(bundle.spec)))
+
+
 def score_frame(bundle, features: pd.DataFrame, typical: dict[str, float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score one chunk of feature rows: (scored rows without rank, rejects).
 
@@ -246,9 +253,7 @@ def score_folder(
     on_chunk: Callable[[int], None] | None = None,
 ) -> ScoreResult:
     """Score the numbers of a canonical folder (or those listed in ``numbers``) as of ``as_of``."""
-    from fraudml.features.build import feature_spec
-
-    check_spec(bundle, feature_spec(**settings(bundle.spec)))  # refuse before reading any data
+    check_model(bundle)
     listed = read_numbers(numbers) if numbers is not None else None
     selection = select(known_numbers(data, as_of), listed)
     if on_start:
