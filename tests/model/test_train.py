@@ -40,6 +40,10 @@ def test_bad_tables_and_params_are_refused_with_names(table, spec):
     bad.loc[[4, 9], "label"] = 2
     with pytest.raises(InputError, match="label .* bad rows 4, 9"):
         train(bad, spec, TrainParams(**FAST))
+    no_date = table.copy()
+    no_date.loc[7, "as_of"] = None
+    with pytest.raises(InputError, match="as_of is empty in rows 7"):
+        train(no_date, spec, TrainParams(**FAST))
     no_fraud = table.assign(label=0)
     with pytest.raises(InputError, match="both fraud and normal"):
         train(no_fraud, spec, TrainParams(**FAST))

@@ -23,6 +23,10 @@ def check_feature_table(table: pd.DataFrame, spec: FeatureSpec, *, source: str =
     missing = [c for c in wanted if c not in table.columns]
     if missing:
         raise InputError(f"{source}: column(s) {', '.join(missing)} missing (feature spec {spec.hash})")
+    for column in ("msisdn", "as_of"):
+        bad = table.index[table[column].isna()]
+        if len(bad):
+            raise InputError(f"{source}: column {column} is empty in rows {_rows(bad)}")
     feature_columns(table, spec, source=source)
     if need_labels:
         label = pd.to_numeric(table["label"], errors="coerce")
