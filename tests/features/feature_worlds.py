@@ -41,7 +41,7 @@ A_CALLS = [
     call("A", "x", "out", "2024-03-30 10:20:00", 0, "C2", "k2", "c2", "I1"),
     call("A", "x", "in", "2024-03-25 23:00:00", 60, "C1", "k1", "c1", "I1"),  # Monday
     call("A", "z", "out", "2024-03-04 14:00:00", 30, "C1", "k1", "c3", "I2"),  # Monday, office hours
-    call("A", "w", "fwd", "2024-03-10 02:00:00", 10, None, None, None, None),  # Sunday night, no location or device
+    call("A", "w", "fwd", "2024-03-02 02:00:00", 10, None, None, None, None),  # Saturday night, no location or device
     call("A", "y", "out", "2024-03-31 09:00:00", 5),  # at as_of: never used
     call("A", "y", "out", "2024-02-20 09:00:00", 5),  # before the longest window
 ]

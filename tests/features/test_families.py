@@ -56,10 +56,11 @@ def test_durations(rows):
 
 
 def test_timing(rows):
-    gaps = np.array([25 * 86_400 + 20 * 3_600, 600, 600])
+    gaps = np.array([2 * 86_400 + 12 * 3_600, 21 * 86_400 + 9 * 3_600, 4 * 86_400 + 11 * 3_600, 600, 600])
     check(rows["A"], dict(night_share_w7=0.0, night_share_w30=1 / 6, office_share_out_w7=0.0, office_share_out_w30=0.25,
                           weekend_share_w30=4 / 6, hour_entropy_out_w30=math.log(4) - 3 * math.log(3) / 4,
-                          gap_median_out_w30=600.0, gap_cv_out_w7=0.0, gap_cv_out_w30=gaps.std() / gaps.mean()))
+                          gap_median_w30=np.median(gaps), gap_cv_w7=gaps[2:].std() / gaps[2:].mean(),
+                          gap_cv_w30=gaps.std() / gaps.mean()))
 
 
 def test_location(rows):

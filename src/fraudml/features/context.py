@@ -141,12 +141,18 @@ class Context:
         u = ibis.union(*rows)
         return self.cache(u.group_by([*KEY, "kind", "value"]).aggregate(recent_lag_s=u.lag_s.min()))
 
-    def distinct_counts(self, kind: str, names_windows: dict[str, int]):
-        """A part counting the distinct values of ``kind`` seen in each named window."""
+    @cached_property
+    def distinct_values(self):
+        """Per snapshot, distinct days, cities, counties, cells and devices seen in each window (``city_w7``, ...)."""
         fs = self.first_seen
-        fs = fs.filter(fs.kind == kind)
-        return fs.group_by(KEY).aggregate(**{name: fs.count(where=self.within(fs.recent_lag_s, w))
-                                             for name, w in names_windows.items()})
+        return self.cache(fs.group_by(KEY).aggregate(**{
+            f"{kind}_w{w}": fs.count(where=(fs.kind == kind) & self.within(fs.recent_lag_s, w))
+            for kind in ("day", "city", "county", "cell", "imei") for w in self.windows}))
+
+    def distinct_counts(self, kind: str, names_windows: dict[str, int]):
+        """A part with the distinct values of ``kind`` seen in each named window."""
+        dv = self.distinct_values
+        return dv.select(*KEY, **{name: dv[f"{kind}_w{w}"] for name, w in names_windows.items()})
 
     @cached_property
     def call_pairs(self):
@@ -162,6 +168,25 @@ class Context:
         metrics["first_lag_s"] = cw.lag_s.max()
         metrics["last_lag_s"] = cw.lag_s.min()
         return self.cache(cw.group_by([*KEY, "counterpart"]).aggregate(**metrics))
+
+    @cached_property
+    def call_sequence(self):
+        """Per snapshot, from its calls in time order (one sort): gaps between consecutive calls and device switches.
+
+        A gap belongs to window w when both of its calls fall in it.
+        """
+        cw = self.calls_window
+        order = ibis.window(group_by=KEY, order_by=cw.started_at)
+        seq = cw.mutate(prev_lag_s=cw.lag_s.lag().over(order), prev_imei=cw.imei.lag().over(order))
+        gap = (seq.prev_lag_s - seq.lag_s).cast("float64")
+        metrics = {}
+        for w in self.windows:
+            inside = self.within(seq.prev_lag_s, w)
+            metrics[f"gap_mean_w{w}"] = gap.mean(where=inside)
+            metrics[f"gap_std_w{w}"] = gap.std(how="pop", where=inside)
+        metrics["gap_median"] = gap.quantile(0.5)
+        metrics["device_changes"] = seq.count(where=seq.prev_imei.notnull() & seq.imei.notnull() & (seq.prev_imei != seq.imei))
+        return self.cache(seq.group_by(KEY).aggregate(**metrics))
 
     @cached_property
     def as_of_dates(self):

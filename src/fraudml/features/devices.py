@@ -7,8 +7,6 @@ unusual for a person.
 
 from __future__ import annotations
 
-import ibis
-
 from fraudml.features.context import KEY, Context, Family, share, span, span_of
 
 
@@ -25,11 +23,10 @@ def features(ctx: Context) -> Family:
             share(agg._no_imei, agg._calls),
     }))
 
-    known = cw.filter(cw.imei.notnull())
-    previous = known.imei.lag().over(ibis.window(group_by=KEY, order_by=known.started_at))
-    changes = known.mutate(changed=(previous.notnull() & (previous != known.imei)).cast("int64"))
-    f.part(changes.group_by(KEY).aggregate(**{
-        f.count(f"device_changes_w{L}", f"times consecutive calls in the last {span(L)} switched device", "changes", L): changes.changed.sum(),
+    seq = ctx.call_sequence
+    f.part(seq.mutate(**{
+        f.count(f"device_changes_w{L}", f"times consecutive calls with known devices in the last {span(L)} switched device",
+                "changes", L): seq.device_changes,
     }))
 
     links = ctx.device_links

@@ -2,12 +2,10 @@
 
 Call centres work office hours on weekdays; SIM boxes and some scams work at
 night; a dialler places calls at near-constant gaps (low coefficient of
-variation of the gaps), which people never do.
+variation of the gaps between calls), which people never do.
 """
 
 from __future__ import annotations
-
-import ibis
 
 from fraudml.features.context import KEY, Context, Family, entropy, n_log_n, share, span, span_of
 
@@ -48,22 +46,14 @@ def features(ctx: Context) -> Family:
     f.part(h.mutate(**{f.real(f"hour_entropy_out_w{L}", f"entropy (nats) of the hour of day of outgoing calls in the last {span(L)} "
                               "(low: calls at the same hours)", "nats", L): entropy(h._sum, h._nlogn)}))
 
-    # gaps between consecutive outgoing calls; a gap belongs to window w when both calls fall in it
-    prev_lag = o.lag_s.lag().over(ibis.window(group_by=KEY, order_by=o.started_at))
-    gaps = o.mutate(prev_lag=prev_lag, gap=(prev_lag - o.lag_s).cast("float64")).filter(lambda t: t.prev_lag.notnull())
-    g = {}
-    for w in ctx.windows:
-        if w == 1:
-            continue
-        inside = ctx.within(gaps.prev_lag, w)
-        g[f"_mean_w{w}"] = gaps.gap.mean(where=inside)
-        g[f"_std_w{w}"] = gaps.gap.std(how="pop", where=inside)
-    g[f.real(f"gap_median_out_w{L}", f"median seconds between consecutive outgoing calls in the last {span(L)}", "s", L)] = \
-        gaps.gap.quantile(0.5)
-    gagg = gaps.group_by(KEY).aggregate(**g)
-    f.part(gagg.mutate(**{
-        f.real(f"gap_cv_out_w{w}", f"coefficient of variation of the gaps between consecutive outgoing calls in the last {span(w)} "
-               "(low: regular, machine-like dialling)", "ratio", w): share(gagg[f"_std_w{w}"], gagg[f"_mean_w{w}"])
+    seq = ctx.call_sequence
+    f.part(seq.mutate(**{
+        f.real(f"gap_median_w{L}", f"median seconds between consecutive calls (either way) in the last {span(L)}", "s", L):
+            seq.gap_median,
+    }))
+    f.part(seq.mutate(**{
+        f.real(f"gap_cv_w{w}", f"coefficient of variation of the gaps between consecutive calls in the last {span(w)} "
+               "(low: regular, machine-like dialling)", "ratio", w): share(seq[f"gap_std_w{w}"], seq[f"gap_mean_w{w}"])
         for w in ctx.windows if w > 1
     }))
     return f
