@@ -174,16 +174,15 @@ def _in_window(pop: Population, who: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 
 def _mirror(pop: Population, events: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Add the other party's leg of every event between two subscribers; drop those the other party could not take."""
+    """Keep the events both parties could take part in (active then), and add the other party's leg of every
+    event between two subscribers."""
     cp = events["counterpart"]
     inside = (cp >= 0) & (cp < pop.n)
-    ok = ~inside | _in_window(pop, np.where(inside, cp, 0), events["t"])
-    events = _take(events, ok)
-    inside = (events["counterpart"] >= 0) & (events["counterpart"] < pop.n)
-    other = _take(events, inside)
+    ok = _in_window(pop, events["owner"], events["t"]) & (~inside | _in_window(pop, np.where(inside, cp, 0), events["t"]))
+    other = _take(events, ok & inside)
     other["owner"], other["counterpart"] = other["counterpart"], other["owner"]
     other["direction"] = np.where(other["direction"] == OUT, IN, OUT).astype(np.int8)
-    return _concat(events, other)
+    return _concat(_take(events, ok), other)
 
 
 def calls(rng: np.random.Generator, pop: Population, params: WorldParams, targets, people: np.ndarray) -> dict[str, np.ndarray]:
@@ -210,9 +209,7 @@ def calls(rng: np.random.Generator, pop: Population, params: WorldParams, target
     later = t[back] + np.exp(rng.normal(np.log(1.5 / 24), 1.2, k))
     callbacks = {"owner": owner[back], "counterpart": code[back], "direction": np.full(k, IN, dtype=np.int8),
                  "t": later, "duration": durations(rng, params, r[back], later, callback=True)}
-    events = _concat(events, callbacks)
-    events = _take(events, _in_window(pop, events["owner"], events["t"]))
-    events = _mirror(pop, events)
+    events = _mirror(pop, _concat(events, callbacks))
     fwd = (events["direction"] == IN) & (role[events["owner"]] < FIRST_FRAUD) & (rng.random(len(events["t"])) < 0.002)
     events["direction"][fwd] = FWD
     return events
@@ -235,9 +232,7 @@ def sms(rng: np.random.Generator, pop: Population, params: WorldParams, targets,
     owner, t = event_times(rng, pop, params, per_number(params, "sms_out_per_day", role), decay=params.drift_sms)
     spam = {"owner": owner, "counterpart": stranger_of(rng, pop, params, owner, t, targets, people),
             "direction": np.full(len(owner), OUT, dtype=np.int8), "t": t}
-    events = _concat(service, personal, spam)
-    events = _take(events, _in_window(pop, events["owner"], events["t"]))
-    return _mirror(pop, events)
+    return _mirror(pop, _concat(service, personal, spam))
 
 
 def where_and_what(rng: np.random.Generator, pop: Population, params: WorldParams, owner: np.ndarray, t: np.ndarray):
@@ -248,7 +243,8 @@ def where_and_what(rng: np.random.Generator, pop: Population, params: WorldParam
     travel = (city >= 0) & (rng.random(m) < per_number(params, "travel", role))
     city[travel] = places.draw_cities(rng, int(travel.sum()))
     county[travel] = places.draw_counties(rng, city[travel])
-    which = np.where(role == ROLE_CODE["sim_box"], 0, rng.choice(3, size=m, p=[0.5, 0.35, 0.15]))  # a box does not move
+    u = rng.random(m)
+    which = np.where(role == ROLE_CODE["sim_box"], 0, (u > 0.5).astype(np.int64) + (u > 0.85))  # a box does not move
     cell = pop.cells[owner, which]
     roaming = np.isin(role, [ROLE_CODE["courier"], ROLE_CODE["ride_hailing"]]) & (city >= 0)
     cell[roaming | travel] = rng.integers(0, 60, int((roaming | travel).sum()))

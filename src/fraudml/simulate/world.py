@@ -71,10 +71,10 @@ def _ordered(events: dict[str, np.ndarray], days: float) -> dict[str, np.ndarray
     """Events sorted by owner and time, keeping one event per owner and second (a line starts one call at a time)."""
     second = np.rint(events["t"] * 86_400).astype(np.int64)
     key = events["owner"] * (int(days * 86_400) + 86_400) + second
-    order = np.argsort(key)
+    order = np.argsort(key, kind="stable")  # fast on the long sorted runs the events come in
     key = key[order]
-    keep = np.r_[True, key[1:] != key[:-1]]
-    return {k: v[order][keep] for k, v in events.items()}
+    order = order[np.r_[True, key[1:] != key[:-1]]]
+    return {k: v[order] for k, v in events.items()}
 
 
 def build_world(preset: str = "realistic", subscribers: int = 20_000, days: int = 30, seed: int = 0,
@@ -172,7 +172,8 @@ def build_world(preset: str = "realistic", subscribers: int = 20_000, days: int 
             text = pc.if_else(pa.array(service), services_text.take(pa.array(np.where(service, -code - 1, 0))), text)
         return pd.Series(text.to_pandas(), copy=False)
 
-    imeis = _text(IMEI + _mix(device, int(keys[2])) * 1000 + _mix(device, int(keys[3])) % 1000)
+    codes = np.arange(int(device.max()) + 1 if len(device) else 1)
+    imeis = _text(IMEI + _mix(codes, int(keys[2])) * 1000 + _mix(codes, int(keys[3])) % 1000).take(device).reset_index(drop=True)
     ids = _text(ID_CARD + _mix(np.maximum(holder, 0), int(keys[2])) * 10_000_000 + _mix(holder, int(keys[3])) % 10_000_000)
     city_names, county_names = pa.array(places.CITY_NAMES.tolist()), pa.array(places.COUNTY_NAMES.tolist())
     branches = pa.array(places.BRANCH_NAMES.tolist())
