@@ -1,5 +1,6 @@
 """Rows per second and peak memory of `ingest_sichuan` on voc and sms files shaped like the
-competition's (128-hex hashes, 19-character datetimes, ~1/3 duplicate SMS).
+competition's (128-hex hashes, 19-character datetimes, ~1/3 duplicate SMS), and rows per
+second of `write_sichuan` writing the ingested tables back out.
 
     .venv/bin/python bench/ingest_sichuan.py --rows 1000000 --runs 3
 
@@ -53,10 +54,16 @@ def make_source(folder: Path, rows: int, seed: int = 0) -> None:
 
 RUN = """
 import resource, sys, time
-from fraudml.ingest.sichuan import ingest_sichuan
+from fraudml.ingest.sichuan import ingest_sichuan, write_sichuan
+from fraudml.tables import read_table
 t = time.perf_counter()
 results = ingest_sichuan(sys.argv[1], sys.argv[2])
-print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, sum(r.read for r in results))
+took = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+tables = {name: read_table(sys.argv[2], name) for name in ("calls", "sms")}
+t = time.perf_counter()
+write_sichuan(tables, sys.argv[2] + "_sichuan")
+print(took, peak, sum(r.read for r in results), time.perf_counter() - t, sum(map(len, tables.values())))
 """
 
 
@@ -70,15 +77,14 @@ def main() -> None:
         src.mkdir()
         make_source(src, args.rows)
         size = sum(p.stat().st_size for p in src.iterdir()) / 2**20
-        seconds, peaks = [], []
+        runs = []
         for _ in range(args.runs):
             out = subprocess.run([sys.executable, "-c", RUN, str(src), str(Path(tmp) / "out")], capture_output=True, text=True, check=True)
-            took, peak_gb, read = out.stdout.split()
-            seconds.append(float(took))
-            peaks.append(float(peak_gb))
-        took = statistics.median(seconds)
-        print(f"voc + sms, {args.rows:,} rows each ({size:,.0f} MB of CSV), {args.runs} runs")
-        print(f"median {took:.1f} s, {int(read) / took:,.0f} rows/s; peak RSS {statistics.median(peaks):.2f} GB")
+            runs.append([float(x) for x in out.stdout.split()])
+        took, peak, read, write, written = (statistics.median(r[i] for r in runs) for i in range(5))
+        print(f"voc + sms, {args.rows:,} rows each ({size:,.0f} MB of CSV), median of {args.runs} runs")
+        print(f"ingest_sichuan: {took:.1f} s, {read / took:,.0f} rows/s, peak RSS {peak:.2f} GB")
+        print(f"write_sichuan: {write:.1f} s, {written / write:,.0f} rows/s")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,6 @@
 """`ingest_sichuan` reads a folder of Sichuan CSV files into canonical tables; `write_sichuan` writes them back."""
 
 import logging
-import os
-import subprocess
 import sys
 
 import pandas as pd
@@ -358,17 +356,26 @@ def test_a_simulated_world_survives_the_sichuan_format(tmp_path):
     assert_round_trip({n: t for n, t in tables.items() if t is not None and len(t)}, tmp_path)
 
 
-def fraudml_ingest(src, out):
-    command = [sys.executable, "-m", "fraudml", "ingest", "sichuan", str(src), "--out", str(out)]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
+def fraudml_ingest(src, out, monkeypatch, capsys):
+    """Run `fraudml ingest sichuan SRC --out OUT` in this process: (exit status, stderr)."""
+    from fraudml.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["fraudml", "ingest", "sichuan", str(src), "--out", str(out)])
+    monkeypatch.setenv("COLUMNS", "200")
+    try:
+        main()
+        status = 0
+    except SystemExit as exit:
+        status = exit.code
+    return status, capsys.readouterr().err
 
 
-@pytest.mark.slow  # two runs of the command line, each importing the whole package
-def test_the_command_line_ingests_a_folder_and_reports_bad_input(tmp_path):
+@pytest.mark.slow  # importing the whole command line takes seconds
+def test_the_command_line_ingests_a_folder_and_reports_bad_input(tmp_path, monkeypatch, capsys):
     src = folder(tmp_path / "src", user=USER, sms=SMS)
-    run = fraudml_ingest(src, tmp_path / "out")
-    assert run.returncode == 0, run.stderr
-    assert "account_months" in run.stderr and "exact duplicate of an earlier row: 1" in run.stderr
+    status, err = fraudml_ingest(src, tmp_path / "out", monkeypatch, capsys)
+    assert status == 0, err
+    assert "account_months" in err and "exact duplicate of an earlier row: 1" in err
     (src / "sms.csv").write_bytes(SMS.replace("2020", "二〇二〇").encode("gbk"))
-    run = fraudml_ingest(src, tmp_path / "out")
-    assert run.returncode == 2 and "line 2 is not UTF-8" in run.stderr and "Traceback" not in run.stderr
+    status, err = fraudml_ingest(src, tmp_path / "out", monkeypatch, capsys)
+    assert status == 2 and "line 2 is not UTF-8" in err and "Traceback" not in err
