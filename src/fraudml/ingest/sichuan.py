@@ -230,6 +230,7 @@ def _write_csv_atomic(df: pd.DataFrame, path: Path) -> Path:
             _write_csv(table, tmp, "none")
         except pa.ArrowInvalid:
             _write_csv(table, tmp, "needed")
+        os.chmod(tmp, 0o644)  # mkstemp makes files only their owner can read
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
