@@ -64,13 +64,13 @@ def test_timing(rows):
 
 
 def test_location(rows):
-    check(rows["A"], dict(distinct_cities_w7=2, distinct_counties_w7=2, distinct_cities_w30=2, distinct_counties_w30=2,
+    check(rows["A"], dict(distinct_cities_w30=2, distinct_counties_w30=2,
                           distinct_cells_w30=3, unlocated_share_w30=1 / 6, away_share_w30=0.2,
                           place_entropy_w30=math.log(5) - 4 * math.log(4) / 5))
 
 
 def test_devices(rows):
-    check(rows["A"], dict(distinct_imeis_w7=1, distinct_imeis_w30=2, imei_missing_share_w30=1 / 6, device_changes_w30=1,
+    check(rows["A"], dict(distinct_imeis_w30=2, imei_missing_share_w30=1 / 6, device_changes_w30=1,
                           numbers_sharing_devices_w30=1, max_numbers_per_device_w30=2))
 
 

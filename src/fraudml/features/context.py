@@ -129,25 +129,18 @@ class Context:
         return self.cache(sw.group_by([*KEY, "counterpart"]).aggregate(**metrics))
 
     @cached_property
-    def first_seen(self):
-        """(snapshot, kind, value, first_lag_s): when each day, city, county, cell and device was last seen.
+    def distinct_values(self):
+        """Per snapshot, distinct call days in each window, and distinct cities, counties, cells and devices in the lookback.
 
-        Counting values with ``first_lag_s`` (the most recent sighting) within a window
-        gives every window's distinct count from one grouping.
+        Distinct counts are the costliest aggregates, so only call days get one per window.
         """
         cw = self.calls_window
-        kinds = {"day": cw.started_at.date().cast("string"), "city": cw.city, "county": cw.county, "cell": cw.cell, "imei": cw.imei}
-        rows = [cw.filter(v.notnull()).select(*KEY, kind=ibis.literal(k), value=v, lag_s=cw.lag_s) for k, v in kinds.items()]
-        u = ibis.union(*rows)
-        return self.cache(u.group_by([*KEY, "kind", "value"]).aggregate(recent_lag_s=u.lag_s.min()))
-
-    @cached_property
-    def distinct_values(self):
-        """Per snapshot, distinct days, cities, counties, cells and devices seen in each window (``city_w7``, ...)."""
-        fs = self.first_seen
-        return self.cache(fs.group_by(KEY).aggregate(**{
-            f"{kind}_w{w}": fs.count(where=(fs.kind == kind) & self.within(fs.recent_lag_s, w))
-            for kind in ("day", "city", "county", "cell", "imei") for w in self.windows}))
+        day = cw.started_at.date()
+        metrics = {f"day_w{w}": day.nunique(where=self.within(cw.lag_s, w)) for w in self.windows if w < self.lookback}
+        metrics[f"day_w{self.lookback}"] = day.nunique()
+        for kind in ("city", "county", "cell", "imei"):
+            metrics[f"{kind}_w{self.lookback}"] = cw[kind].nunique()
+        return self.cache(cw.group_by(KEY).aggregate(**metrics))
 
     def distinct_counts(self, kind: str, names_windows: dict[str, int]):
         """A part with the distinct values of ``kind`` seen in each named window."""
@@ -189,6 +182,13 @@ class Context:
         return self.cache(seq.group_by(KEY).aggregate(**metrics))
 
     @cached_property
+    def out_call_hours(self):
+        """Outgoing calls per snapshot, day and hour of day: bursts and the daily rhythm come from it."""
+        cw = self.calls_window
+        out = cw.filter(cw.direction == "out")
+        return self.cache(out.group_by([*KEY, out.started_at.date().name("day"), "hour"]).aggregate(n=out.count()))
+
+    @cached_property
     def as_of_dates(self):
         return self.snapshots.select("as_of").distinct()
 
@@ -218,10 +218,11 @@ class Context:
     @cached_property
     def device_links(self):
         """(msisdn, as_of, imei, other): each snapshot's IMEIs and the numbers (itself included) seen on them."""
-        fs = self.first_seen
-        own = fs.filter(fs.kind == "imei").select(*KEY, imei=fs.value)
         links = self.windowed_links("imei")
-        j = own.join(links, [own.as_of == links.as_of, own.imei == links.value])
+        s = self.snapshots
+        own = s.join(links, [s.msisdn == links.msisdn, s.as_of == links.as_of]).select(*KEY, imei=links.value)
+        users = links.view()
+        j = own.join(users, [own.as_of == users.as_of, own.imei == users.value])
         return self.cache(j.select("msisdn", "as_of", "imei", other=j.msisdn_right))
 
 

@@ -15,8 +15,7 @@ def features(ctx: Context) -> Family:
     cw = ctx.calls_window
     L = ctx.lookback
     f.part(ctx.distinct_counts("imei", {
-        f.count(f"distinct_imeis_w{w}", f"distinct devices (IMEIs) used in the last {span(w)}", "devices", w): w
-        for w in ctx.windows if w > 1}))
+        f.count(f"distinct_imeis_w{L}", f"distinct devices (IMEIs) used in the last {span(L)}", "devices", L): L}))
     agg = cw.group_by(KEY).aggregate(_calls=cw.count(), _no_imei=cw.count(where=cw.imei.isnull()))
     f.part(agg.mutate(**{
         f.real(f"imei_missing_share_w{L}", f"share of the last {span_of(L)} calls without a device (IMEI)", "share", L):

@@ -16,13 +16,11 @@ def features(ctx: Context) -> Family:
     f = Family("location", "calls.city")
     cw = ctx.calls_window
     L = ctx.lookback
-    for w in ctx.windows:
-        if w > 1:
-            f.part(ctx.distinct_counts("city", {
-                f.count(f"distinct_cities_w{w}", f"distinct cities calls were made or taken in over the last {span(w)}", "cities", w): w}))
-            f.part(ctx.distinct_counts("county", {
-                f.count(f"distinct_counties_w{w}", f"distinct counties calls were made or taken in over the last {span(w)}",
-                        "counties", w, source="calls.county"): w}))
+    f.part(ctx.distinct_counts("city", {
+        f.count(f"distinct_cities_w{L}", f"distinct cities calls were made or taken in over the last {span(L)}", "cities", L): L}))
+    f.part(ctx.distinct_counts("county", {
+        f.count(f"distinct_counties_w{L}", f"distinct counties calls were made or taken in over the last {span(L)}",
+                "counties", L, source="calls.county"): L}))
     f.part(ctx.distinct_counts("cell", {
         f.count(f"distinct_cells_w{L}", f"distinct serving cells over the last {span(L)}", "cells", L, source="calls.cell"): L}))
     m = {"_calls": cw.count()}

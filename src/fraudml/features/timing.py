@@ -40,8 +40,8 @@ def features(ctx: Context) -> Family:
         share(agg._weekend, agg[f"_all_w{L}"])
     f.part(agg.mutate(**exprs))
 
-    o = cw.filter(out)
-    hours = o.group_by([*KEY, "hour"]).aggregate(n=o.count())
+    oh = ctx.out_call_hours
+    hours = oh.group_by([*KEY, "hour"]).aggregate(n=oh.n.sum())
     h = hours.group_by(KEY).aggregate(_sum=hours.n.sum(), _nlogn=n_log_n(hours.n).sum())
     f.part(h.mutate(**{f.real(f"hour_entropy_out_w{L}", f"entropy (nats) of the hour of day of outgoing calls in the last {span(L)} "
                               "(low: calls at the same hours)", "nats", L): entropy(h._sum, h._nlogn)}))

@@ -42,8 +42,7 @@ def features(ctx: Context) -> Family:
             ibis.ifelse(agg._out_L > 0, (agg._out_short / short) / (agg._out_L / L), None),
     }))
 
-    out = cw.filter(cw.direction == "out")
-    hourly = out.group_by([*KEY, out.started_at.truncate("h").name("clock_hour")]).aggregate(n=out.count())
+    hourly = ctx.out_call_hours
     busiest = hourly.group_by(KEY).aggregate(_max=hourly.n.max(), _total=hourly.n.sum())
     f.part(busiest.mutate(**{
         f.count(f"busiest_hour_calls_out_w{L}", f"most outgoing calls in any single clock hour of the last {span(L)}", "calls", L):
