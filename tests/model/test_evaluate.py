@@ -28,3 +28,16 @@ def test_train_then_evaluate_beats_the_rules_and_writes_dvc_files(table, spec, t
                  "feature_importance.png"):
         assert (plots / name).stat().st_size > 0, name
     assert (plots / "pr_curve.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_pr_curve_keeps_the_corners_of_a_long_curve():
+    import numpy as np
+
+    from fraudml.model.plots import pr_curve
+
+    y = np.r_[1, 1, 0, 1, np.zeros(5000)]
+    scores = -np.arange(len(y), dtype=float)  # the three frauds rank 1, 2 and 4 of 5,004
+    curve = pr_curve(y, scores)
+    assert len(curve) <= 200
+    corners = set(zip(curve["recall"].round(4), curve["precision"].round(4)))
+    assert {(0.3333, 1.0), (0.6667, 1.0), (1.0, 0.75)} <= corners

@@ -21,7 +21,11 @@ POINTS = 200  # points kept per curve: enough to draw, small enough to diff
 
 def pr_curve(y: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
     precision, recall, _ = precision_recall_curve(y, scores)
-    keep = np.unique(np.linspace(0, len(recall) - 1, min(POINTS, len(recall))).astype(int))
+    # the curve's shape is in its corners, where recall steps; thin those evenly when there are many
+    step = np.r_[True, recall[1:] != recall[:-1]] | np.r_[recall[:-1] != recall[1:], True]
+    keep = np.flatnonzero(step)
+    if len(keep) > POINTS:
+        keep = keep[np.unique(np.linspace(0, len(keep) - 1, POINTS).astype(int))]
     return pd.DataFrame({"recall": recall[keep], "precision": precision[keep]})
 
 
