@@ -1,4 +1,4 @@
-"""The real tracking server (``mlflow server``, what ``mlflow ui`` runs) with the settings docs/tracking.md gives."""
+"""The real tracking server, started as docs/tracking.md says (``mlflow ui`` with its settings)."""
 
 import os
 import signal
@@ -43,7 +43,7 @@ def test_a_run_logged_over_http_lands_in_the_servers_store(tmp_path, monkeypatch
     env.pop("MLFLOW_TRACKING_URI", None)
     log = open(tmp_path / "server.log", "w")
     proc = subprocess.Popen(
-        [str(mlflow_cli), "server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        [str(mlflow_cli), "ui", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
          "--backend-store-uri", f"sqlite:///{tmp_path / 'mlflow.db'}",
          "--artifacts-destination", str(tmp_path / "mlartifacts")],
         cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

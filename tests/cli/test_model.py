@@ -1,0 +1,136 @@
+"""`fraudml train / evaluate / promote`: a small world end to end into a temporary MLflow store, and bad input."""
+
+import fcntl
+import json
+import os
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from fraudml.cli import app
+from fraudml.errors import InputError
+
+
+@pytest.fixture(autouse=True)
+def mlflow_store(tmp_path, monkeypatch):
+    """A temporary store: tests never touch the project's ``mlflow.db``."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
+    return tmp_path
+
+
+# small and quick: the model's quality is not what these tests are about
+FAST_PARAMS = "train:\n  n_estimators: 200\n  early_stopping_rounds: 20\n  num_leaves: 15\n"
+
+
+@pytest.fixture(scope="module")
+def params_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("params") / "params.yaml"
+    path.write_text(FAST_PARAMS)
+    return path
+
+
+def fraudml(*args):
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def world_features(tmp_path_factory):
+    """A small simulated world (Sichuan-like fraud rate) and its weekly feature table, built once per test run
+    even when pytest-xdist spreads these tests over several workers."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the run's folder, not one worker's
+    folder = shared / "model-cli-world"
+    with open(shared / "model-cli-world.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "features.parquet").exists():
+            fraudml("simulate", "--preset", "sichuan", "--subscribers", 1500, "--days", 35, "--seed", 0,
+                    "--out", folder / "world")
+            fraudml("features", "--data", folder / "world", "--snapshots", "weekly", "--out", folder / "features.parquet")
+    return folder / "features.parquet"
+
+
+@pytest.mark.slow
+def test_simulate_features_train_evaluate_promote_end_to_end(world_features, params_file, tmp_path):
+    import mlflow
+    from mlflow import MlflowClient
+
+    from fraudml.tracking import load_bundle
+
+    fraudml("train", "--features", world_features, "--model-out", tmp_path / "model", "--params", params_file)
+    client = MlflowClient()
+    version = client.get_model_version_by_alias("fraudml", "candidate")
+    run = client.get_run(version.run_id)
+    metrics = run.data.metrics
+    assert metrics["test.model.pr_auc"] > metrics["test.rules.pr_auc"]
+    assert run.data.tags["split.kind"] == "time"
+
+    fraudml("evaluate", "--model", tmp_path / "model", "--features", world_features, "--out", tmp_path / "evaluation")
+    written = json.loads((tmp_path / "evaluation" / "metrics.json").read_text())
+    assert written["model"]["pr_auc"] == pytest.approx(metrics["test.model.pr_auc"])
+    assert (tmp_path / "evaluation" / "plots" / "pr_curve.png").stat().st_size > 0
+
+    promoted = fraudml("promote")
+    assert "promoted: there is no champion yet" in promoted.output
+    bundle = load_bundle("models:/fraudml@champion")
+    scores = bundle.predict(pd.read_parquet(world_features))
+    assert ((scores > 0) & (scores < 1)).all()
+    assert mlflow.get_tracking_uri().startswith(f"sqlite:///{tmp_path}")
+
+
+@pytest.mark.slow
+def test_same_features_and_seed_give_the_same_model(world_features, params_file, tmp_path):
+    for name in ("a", "b"):
+        fraudml("train", "--features", world_features, "--model-out", tmp_path / name, "--no-track",
+                "--params", params_file)
+    assert (tmp_path / "a" / "model.txt").read_text() == (tmp_path / "b" / "model.txt").read_text()
+    table = pd.read_parquet(world_features)
+    from fraudml.tracking import load_bundle
+
+    np.testing.assert_array_equal(load_bundle(tmp_path / "a").predict(table), load_bundle(tmp_path / "b").predict(table))
+
+
+@pytest.mark.slow
+def test_a_single_snapshot_table_falls_back_to_a_stratified_split_and_says_so(world_features, params_file, tmp_path):
+    table = pd.read_parquet(world_features)
+    last = table[table["as_of"] == table["as_of"].max()]
+    last.to_parquet(tmp_path / "one.parquet", index=False)
+    shutil.copy(str(world_features).replace(".parquet", ".spec.json"), tmp_path / "one.spec.json")
+    result = fraudml("train", "--features", tmp_path / "one.parquet", "--model-out", tmp_path / "model", "--no-track",
+                     "--params", params_file)
+    assert "stratified split" in result.output and "fell back to a stratified split by number" in result.output
+
+
+def test_train_names_a_missing_feature_table(tmp_path):
+    with pytest.raises(InputError, match="absent.parquet: no such feature table"):
+        fraudml("train", "--features", tmp_path / "absent.parquet", "--model-out", tmp_path / "m", "--no-track")
+
+
+def test_train_names_a_missing_spec(tmp_path):
+    pd.DataFrame({"msisdn": ["a"]}).to_parquet(tmp_path / "f.parquet")
+    with pytest.raises(InputError, match="f.parquet: its feature spec f.spec.json is missing"):
+        fraudml("train", "--features", tmp_path / "f.parquet", "--model-out", tmp_path / "m", "--no-track")
+
+
+def test_unknown_train_params_are_named(tmp_path, world_features):
+    (tmp_path / "params.yaml").write_text("train:\n  num_leafs: 63\n")
+    with pytest.raises(InputError, match="unknown key\\(s\\) num_leafs"):
+        fraudml("train", "--features", world_features, "--model-out", tmp_path / "m", "--params", tmp_path / "params.yaml")
+
+
+def test_a_params_file_that_is_not_a_mapping_is_named(tmp_path):
+    (tmp_path / "params.yaml").write_text("- 1\n- 2\n")
+    with pytest.raises(InputError, match="params.yaml: a params file must map group names"):
+        fraudml("train", "--features", tmp_path / "f.parquet", "--model-out", tmp_path / "m", "--params", tmp_path / "params.yaml")
+
+
+def test_evaluate_names_a_model_that_is_not_there(tmp_path, world_features):
+    with pytest.raises(InputError, match="nowhere: neither a model bundle folder nor a model URI"):
+        fraudml("evaluate", "--model", tmp_path / "nowhere", "--features", world_features, "--out", tmp_path / "e")
