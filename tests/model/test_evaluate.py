@@ -41,3 +41,16 @@ def test_pr_curve_keeps_the_corners_of_a_long_curve():
     assert len(curve) <= 200
     corners = set(zip(curve["recall"].round(4), curve["precision"].round(4)))
     assert {(0.3333, 1.0), (0.6667, 1.0), (1.0, 0.75)} <= corners
+
+
+def test_calibration_curve_bins_by_predicted_probability():
+    import numpy as np
+
+    from fraudml.model.plots import calibration_curve
+
+    p = np.array([0.01, 0.02, 0.03, 0.95, 0.97])
+    y = np.array([0, 0, 0, 1, 0.0])
+    curve = calibration_curve(y, p)
+    assert curve["rows"].tolist() == [3, 2]
+    assert curve["observed_rate"].tolist() == [0.0, 0.5]
+    assert curve["mean_predicted"].tolist() == pytest.approx([0.02, 0.96])

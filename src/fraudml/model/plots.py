@@ -30,9 +30,13 @@ def pr_curve(y: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
 
 
 def calibration_curve(y: np.ndarray, probabilities: np.ndarray, bins: int = 10) -> pd.DataFrame:
-    """Observed fraud rate against mean predicted probability, in bins of equal row counts."""
-    order = np.argsort(probabilities, kind="stable")
-    groups = np.array_split(order, min(bins, len(order)))
+    """Observed fraud rate against mean predicted probability, in equal-width probability bins (empty ones left out).
+
+    Equal widths rather than equal counts: with fraud rare, equal-count bins all sit near 0.
+    """
+    idx = np.clip((np.asarray(probabilities) * bins).astype(int), 0, bins - 1)
+    groups = [np.flatnonzero(idx == b) for b in range(bins)]
+    groups = [g for g in groups if len(g)]
     return pd.DataFrame({"mean_predicted": [probabilities[g].mean() for g in groups],
                          "observed_rate": [y[g].mean() for g in groups],
                          "rows": [len(g) for g in groups]})
@@ -83,6 +87,9 @@ def write_plots(out_dir: str | Path, y: np.ndarray, scorers: dict[str, np.ndarra
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot([0, 1], [0, 1], ls=":", c="grey")
     ax.plot(calib["mean_predicted"], calib["observed_rate"], marker="o")
+    for _, row in calib.iterrows():  # few rows in a bin make its rate noisy: say how many
+        ax.annotate(f"{int(row['rows'])}", (row["mean_predicted"], row["observed_rate"]), fontsize=7,
+                    textcoords="offset points", xytext=(4, -8))
     ax.set(xlabel="mean predicted probability", ylabel="observed fraud rate", title="Calibration (test)")
     save_png(fig, "calibration.png")
 
