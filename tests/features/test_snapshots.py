@@ -42,10 +42,10 @@ def world(tmp_path):
                                       labels=labels)
 
 
-def test_weekly_schedule_snapshots_numbers_active_in_the_lookback(world):
+def test_weekly_schedule_snapshots_numbers_active_before_each_date(world):
     labels = [dict(msisdn="a", label=0, labelled_at="2024-03-01"), dict(msisdn="b", label=1, labelled_at="2024-03-20"),
               dict(msisdn="c", label=1, labelled_at="2024-04-05")]
-    snaps = make_snapshots(world(labels), "weekly", lookback_days=30)
+    snaps = make_snapshots(world(labels), "weekly")
     dates = sorted(snaps["as_of"].unique())
     assert [str(pd.Timestamp(d).date()) for d in dates] == ["2024-03-10", "2024-03-17", "2024-03-24", "2024-03-31"]
     got = {(m, str(pd.Timestamp(d).date())): lab for m, d, lab in snaps[["msisdn", "as_of", "label"]].itertuples(index=False)}
@@ -56,14 +56,15 @@ def test_weekly_schedule_snapshots_numbers_active_in_the_lookback(world):
 
 def test_static_labels_give_one_snapshot_at_the_end(world):
     labels = [dict(msisdn="a", label=0), dict(msisdn="b", label=1, fraud_type="scam")]
-    snaps = make_snapshots(world(labels), "auto", lookback_days=30)
+    snaps = make_snapshots(world(labels), "auto")
     assert set(snaps["as_of"]) == {pd.Timestamp("2024-03-31")}
     assert dict(zip(snaps["msisdn"], snaps["label"])) == {"a": 0, "b": 1, "c": pd.NA}
 
 
 def test_as_of_takes_numbers_active_before_it(world):
-    snaps = make_snapshots(world([]), as_of="2024-03-05", lookback_days=7)
-    assert list(snaps["msisdn"]) == ["a", "b"]
+    assert list(make_snapshots(world([]), as_of="2024-03-05")["msisdn"]) == ["a", "b"]
+    assert list(make_snapshots(world([]), as_of="2024-03-31")["msisdn"]) == ["a", "b", "c"]
+    assert list(make_snapshots(world([]), as_of="2024-03-31", active_days=7)["msisdn"]) == ["a", "c"]
 
 
 @pytest.mark.parametrize("spec", ["monthly", "every:x"])

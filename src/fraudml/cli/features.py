@@ -29,6 +29,8 @@ def features(
     label_delay_days: int = typer.Option(7, min=0, help="labels feed graph features only once this many days old"),
     memory_limit: str = typer.Option(None, help="engine memory limit, e.g. 8GB (DuckDB spills to disk past it)"),
     threads: int = typer.Option(None, min=1, help="engine threads (default: all cores)"),
+    active_days: int = typer.Option(None, min=1, help="snapshot only numbers with a call or SMS this many days before as_of "
+                                    "(default: any time before)"),
     catalogue: Path = typer.Option(None, "--catalogue", help="write the feature catalogue (Markdown) here instead"),
 ) -> None:
     """Build point-in-time features: one row per (msisdn, as_of) snapshot, from events strictly before as_of."""
@@ -39,13 +41,12 @@ def features(
         return
     if data is None or out is None:
         raise InputError("fraudml features needs --data DIR and --out FILE (or --catalogue FILE)")
-    from fraudml.features.build import build_features, check_windows, write_features
+    from fraudml.features.build import build_features, write_features
     from fraudml.features.snapshots import make_snapshots
 
     start = time.perf_counter()
-    lookback = max(check_windows(_windows(windows)))
     with console.status("choosing snapshots"):
-        snaps = make_snapshots(data, snapshots, as_of=as_of, lookback_days=lookback, engine=engine, memory_limit=memory_limit)
+        snaps = make_snapshots(data, snapshots, as_of=as_of, active_days=active_days, engine=engine, memory_limit=memory_limit)
     if len(snaps) == 0:
         raise InputError(f"{data}: no number has activity before the snapshot date(s): nothing to compute")
     with console.status(f"computing features for {len(snaps):,} snapshots"):

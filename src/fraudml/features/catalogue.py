@@ -57,8 +57,8 @@ week of data remains), `every:N`, `auto` (`end` when no label has a
 confirmation time, else `weekly`), or a `.parquet`/`.csv` file of (msisdn,
 as_of) rows. `--as-of DATE` makes one snapshot date.
 
-* A schedule snapshots every number with a call or an SMS in the longest window
-  before `as_of`.
+* A schedule snapshots every number with a call or an SMS before `as_of`
+  (`--active-days N`: within the last N days).
 * **The fraud has started** when the number has made or received its first call
   or SMS.
 * **Positive** (`label` 1): a fraud number whose fraud has started before

@@ -3,8 +3,8 @@
 Target (see docs/features.md):
 
 * "The fraud has started" means the number has made or received a call or an
-  SMS; only numbers with such activity in the longest window before ``as_of``
-  are snapshotted by a schedule.
+  SMS; a schedule snapshots only numbers with such activity before ``as_of``
+  (optionally: within the last ``active_days``).
 * A fraud number (label 1) is **positive** at ``as_of`` when its fraud has
   started before ``as_of`` and it was not yet confirmed at ``as_of``
   (``labelled_at`` null or on/after ``as_of``).
@@ -61,12 +61,13 @@ def schedule_dates(tables: Tables, every_days: int | None) -> list[pd.Timestamp]
     return sorted(dates)
 
 
-def active_snapshots(con, tables: Tables, dates: list[pd.Timestamp], lookback_days: int) -> pd.DataFrame:
-    """(msisdn, as_of) for every number with a call or an SMS in [as_of - lookback, as_of)."""
+def active_snapshots(con, tables: Tables, dates: list[pd.Timestamp], active_days: int | None = None) -> pd.DataFrame:
+    """(msisdn, as_of) for every number with a call or an SMS before as_of (within ``active_days`` when given)."""
     days = _activity_days(tables)
     d = register(con, "snapshot_dates", pa.table({"as_of": pa.array(pd.to_datetime(dates).astype("datetime64[us]"))}))
     day = days.day.cast("timestamp")
-    j = d.join(days, [day < d.as_of, day >= d.as_of - ibis.interval(days=lookback_days)])
+    recent = [day >= d.as_of - ibis.interval(days=active_days)] if active_days else []
+    j = d.join(days, [day < d.as_of, *recent])
     out = j.select("msisdn", "as_of").distinct().to_pandas()
     return out.sort_values(["as_of", "msisdn"]).reset_index(drop=True)
 
@@ -122,12 +123,13 @@ def _read_snapshot_file(path: Path) -> pd.DataFrame:
 
 
 def make_snapshots(data_dir: str | Path, spec: str | None = None, *, as_of: str | None = None,
-                   lookback_days: int = 30, engine: str = "duckdb", memory_limit: str | None = None) -> pd.DataFrame:
+                   active_days: int | None = None, engine: str = "duckdb", memory_limit: str | None = None) -> pd.DataFrame:
     """Training snapshots with their target, from a schedule ``spec`` or one ``as_of`` date.
 
     ``spec``: ``end`` (one snapshot at the end of the data), ``weekly``,
     ``every:N``, ``auto`` (``end`` when no label has a confirmation time, else
-    ``weekly``), or a file of (msisdn, as_of) rows.
+    ``weekly``), or a file of (msisdn, as_of) rows. A schedule takes every
+    number with a call or an SMS before as_of, or within ``active_days`` of it.
     """
     if (spec is None) == (as_of is None):
         raise InputError("give either --as-of DATE or --snapshots SPEC")
@@ -138,7 +140,7 @@ def make_snapshots(data_dir: str | Path, spec: str | None = None, *, as_of: str 
         date = pd.to_datetime(as_of, errors="coerce")
         if pd.isna(date) or date != date.normalize():
             raise InputError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)")
-        snaps = active_snapshots(con, tables, [date], lookback_days)
+        snaps = active_snapshots(con, tables, [date], active_days)
     elif Path(spec).suffix in (".parquet", ".csv"):
         path = Path(spec)
         if not path.exists():
@@ -146,7 +148,7 @@ def make_snapshots(data_dir: str | Path, spec: str | None = None, *, as_of: str 
         snaps = _read_snapshot_file(path)
     else:
         every = _parse_spec(spec, labels)
-        snaps = active_snapshots(con, tables, schedule_dates(tables, every), lookback_days)
+        snaps = active_snapshots(con, tables, schedule_dates(tables, every), active_days)
     return label_snapshots(snaps, labels, first_activity(con, tables, snaps["msisdn"]))
 
 
