@@ -70,7 +70,7 @@ def _pr_auc_on(bundle: ModelBundle, table: pd.DataFrame) -> float:
     return value
 
 
-def compare(client, candidate, champion) -> tuple[float, float, str]:
+def compare(candidate, champion) -> tuple[float, float, str]:
     """PR-AUC of candidate and champion on the same test rows, and how they were obtained."""
     cand_tags, champ_tags = candidate.tags, champion.tags
     same_test = cand_tags.get("test.set") and cand_tags.get("test.set") == champ_tags.get("test.set")
@@ -82,14 +82,15 @@ def compare(client, candidate, champion) -> tuple[float, float, str]:
     from fraudml.tracking.runs import TEST_TABLE
 
     with tempfile.TemporaryDirectory() as tmp:
-        test_dir = Path(mlflow.artifacts.download_artifacts(run_id=candidate.run_id, artifact_path="test", dst_path=tmp))
-        test = pd.read_parquet(test_dir / Path(TEST_TABLE).name)
+        test = pd.read_parquet(mlflow.artifacts.download_artifacts(run_id=candidate.run_id, artifact_path=TEST_TABLE,
+                                                                   dst_path=tmp))
     cand_bundle = load_bundle(f"models:/{candidate.name}/{candidate.version}")
     champ_bundle = load_bundle(f"models:/{champion.name}/{champion.version}")
     try:
         champ_score = _pr_auc_on(champ_bundle, test)
     except InputError as exc:
-        raise InputError(f"champion v{champion.version} cannot score the candidate's test rows: {exc}") from exc
+        raise InputError(f"champion v{champion.version} cannot score the candidate's test rows ({exc}); "
+                         "compare them by hand, then fraudml promote --force") from exc
     return _pr_auc_on(cand_bundle, test), champ_score, \
         f"both scored on the candidate's test rows ({cand_tags.get('test.period')})"
 
@@ -116,7 +117,7 @@ def promote(name: str = MODEL_NAME, *, force: bool = False) -> Promotion:
     elif force:
         decision = Promotion(True, f"v{cand} promoted over v{champ} without comparing (forced)", cand, champ)
     else:
-        cand_pr, champ_pr, how = compare(client, candidate, champion)
+        cand_pr, champ_pr, how = compare(candidate, champion)
         beats = cand_pr > champ_pr
         verdict = f"promoted, it beats v{champ}" if beats else f"not promoted, it does not beat v{champ}; v{champ} stays champion"
         decision = Promotion(beats, f"v{cand} {verdict}: PR-AUC {cand_pr:.4f} vs {champ_pr:.4f}, {how}", cand, champ)

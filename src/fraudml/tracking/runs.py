@@ -12,7 +12,7 @@ import pandas as pd
 from fraudml.features.spec import spec_path
 from fraudml.model.metrics import flatten
 from fraudml.tracking import provenance
-from fraudml.tracking.store import MODEL_NAME, configure
+from fraudml.tracking.store import EXPERIMENT, MODEL_NAME, configure
 
 CANDIDATE = "candidate"
 TEST_TABLE = "test/features.parquet"  # run artifact: the candidate's test rows, numbers removed
@@ -50,10 +50,10 @@ def log_training(result, table: pd.DataFrame, *, features_file: Path, bundle_dir
 
     from fraudml.tracking.pyfunc import log_bundle
 
-    configure(experiment) if experiment else configure()
+    configure(experiment or EXPERIMENT)
     split, bundle = result.split, result.bundle
     test = table[split.test]
-    pr_auc = flatten(evaluation).get("model.pr_auc", flatten(evaluation).get("pr_auc"))
+    pr_auc = evaluation.get("model", {}).get("pr_auc")
     tags = {
         **provenance.git_commit(),
         **provenance.input_hashes([Path(features_file), spec_path(features_file)]),
