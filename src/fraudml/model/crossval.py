@@ -22,7 +22,9 @@ REPORTED = ("pr_auc", "roc_auc", "recall_at_90_precision", "precision_at_alert",
             "macro_f1_at_alert", "brier")
 
 
-def fold_splits(table: pd.DataFrame, folds: int, valid_fraction: float, seed: int) -> list[Split]:
+def fold_splits(table: pd.DataFrame, folds: int, valid_fraction: float, seed: int,
+                tested: np.ndarray | None = None) -> list[Split]:
+    """``tested``: rows that may be in a test part (default all); the others only ever train or validate."""
     y = labels(table)
     labelled = ~np.isnan(y)
     ever = pd.Series(np.nan_to_num(y)).groupby(table["msisdn"].to_numpy()).max()  # sorted by number
@@ -36,17 +38,18 @@ def fold_splits(table: pd.DataFrame, folds: int, valid_fraction: float, seed: in
         part = assign_numbers(table["msisdn"][rest], y[rest], (1 - valid_fraction, valid_fraction, 0.0), seed + k)
         train_mask, valid_mask = np.zeros(len(table), bool), np.zeros(len(table), bool)
         train_mask[rest], valid_mask[rest] = part == 0, part == 1
-        splits.append(Split(train_mask, valid_mask, labelled & (row_fold == k), kind="stratified",
+        test_mask = labelled & (row_fold == k) & (True if tested is None else tested)
+        splits.append(Split(train_mask, valid_mask, test_mask, kind="stratified",
                             notes=[f"fold {k + 1} of {folds}"],
                             params={"folds": folds, "fold": k, "valid_fraction": valid_fraction, "seed": seed}))
     return splits
 
 
 def cross_validate(table: pd.DataFrame, spec: FeatureSpec, params: TrainParams, *, folds: int = 5,
-                   baselines: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   baselines: bool = True, tested: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per fold and scorer, the test metrics; and per fold, the model's feature importance (gain)."""
     rows, importance = [], []
-    for k, split in enumerate(fold_splits(table, folds, params.valid_fraction, params.seed)):
+    for k, split in enumerate(fold_splits(table, folds, params.valid_fraction, params.seed, tested)):
         result = train(table, spec, params, split=split)
         metrics = evaluate(result.bundle, table, split, None, baselines=baselines)
         for scorer in SCORERS:
