@@ -19,6 +19,8 @@ def test_time_split_orders_parts_in_time_and_keeps_numbers_apart(table):
     assert not parts[0] & parts[1] and not parts[0] & parts[2] and not parts[1] & parts[2]
     # every part gets fraud, because numbers are cut within each class
     assert all(table.loc[m, "label"].sum() > 0 for m in (split.train, split.valid, split.test))
+    assert split.fraud["test"] == table.loc[split.test, "label"].sum()
+    assert f"{split.fraud['test']} fraud" in split.describe()
 
 
 def test_label_delay_drops_snapshots_too_close_to_the_next_period(table):

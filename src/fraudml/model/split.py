@@ -32,6 +32,7 @@ class Split:
     periods: dict = field(default_factory=dict)  # part -> (first, last) snapshot date, time splits only
     params: dict = field(default_factory=dict)  # the arguments that rebuild this split
     gap_rows: int = 0  # rows dropped because their labels would not be known in time
+    fraud: dict = field(default_factory=dict)  # part -> fraud rows
 
     def mask(self, part: str) -> np.ndarray:
         return getattr(self, part)
@@ -39,14 +40,15 @@ class Split:
     def to_dict(self) -> dict:
         return {"kind": self.kind, "params": self.params, "gap_rows": self.gap_rows, "notes": self.notes,
                 "periods": {p: [str(d) for d in v] for p, v in self.periods.items()},
-                "rows": {p: int(self.mask(p).sum()) for p in PARTS}}
+                "rows": {p: int(self.mask(p).sum()) for p in PARTS}, "fraud": self.fraud}
 
     def describe(self) -> str:
         lines = [f"{self.kind} split, numbers disjoint across parts"]
         for part in PARTS:
             period = self.periods.get(part)
             when = f" {period[0]}..{period[1]}" if period else ""
-            lines.append(f"  {part}:{when} {int(self.mask(part).sum())} rows")
+            fraud = f", {self.fraud[part]} fraud" if part in self.fraud else ""
+            lines.append(f"  {part}:{when} {int(self.mask(part).sum())} rows{fraud}")
         if self.kind == "time":
             lines.append(f"  label delay {self.params['label_delay_days']} days: {self.gap_rows} rows dropped")
         lines += [f"  note: {n}" for n in self.notes]
@@ -89,7 +91,7 @@ def split_snapshots(table: pd.DataFrame, *, label_delay_days: int = 7, valid_fra
     if len(dates) < 3:
         notes.append(f"{len(dates)} snapshot date(s): cannot split in time, fell back to a stratified split by number")
         masks = [labelled & (part == i) for i in range(3)]
-        return Split(*masks, kind="stratified", notes=notes, params=params)
+        return Split(*masks, kind="stratified", notes=notes, params=params, fraud=_fraud(y, masks))
 
     n_test = max(1, int(round(len(dates) * test_fraction)))
     n_valid = max(1, int(round(len(dates) * valid_fraction)))
@@ -111,4 +113,9 @@ def split_snapshots(table: pd.DataFrame, *, label_delay_days: int = 7, valid_fra
                              f"({len(dates)} snapshot dates, label delay {label_delay_days} days); "
                              "add snapshots or shorten the label delay")
     periods = {name: (days[m].min(), days[m].max()) for name, m in zip(PARTS, masks)}
-    return Split(*masks, kind="time", notes=notes, periods=periods, params=params, gap_rows=gap_rows)
+    return Split(*masks, kind="time", notes=notes, periods=periods, params=params, gap_rows=gap_rows,
+                 fraud=_fraud(y, masks))
+
+
+def _fraud(y: np.ndarray, masks) -> dict:
+    return {name: int(np.nansum(y[m])) for name, m in zip(PARTS, masks)}
