@@ -53,6 +53,7 @@ def features(
         table, spec = build_features(data, snaps, windows=_windows(windows), label_delay_days=label_delay_days,
                                      engine=engine, memory_limit=memory_limit, threads=threads)
     write_features(table, spec, out)
-    labels = table["label"].value_counts(dropna=False).to_dict()
-    console.print(f"wrote {len(table):,} snapshots x {len(spec.features)} features to {out} "
-                  f"(spec {spec.hash}; labels {labels}) in {time.perf_counter() - start:.1f}s")
+    positive, negative = int((table["label"] == 1).sum()), int((table["label"] == 0).sum())
+    console.print(f"wrote {len(table):,} snapshots x {len(spec.features)} features to {out} (spec {spec.hash}; "
+                  f"{positive:,} positive, {negative:,} negative, {len(table) - positive - negative:,} unlabelled) "
+                  f"in {time.perf_counter() - start:.1f}s")

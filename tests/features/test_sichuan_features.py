@@ -1,0 +1,40 @@
+"""Real Sichuan rows, ingested, give one end-of-data snapshot per active user with the labels as they are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fraudml.features.build import build_features
+from fraudml.features.snapshots import make_snapshots
+
+SICHUAN = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sichuan"
+pytestmark = [pytest.mark.sichuan, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def canonical(tmp_path_factory):
+    if not (SICHUAN / "train_user.csv").exists():
+        pytest.skip(f"the Sichuan data is not in {SICHUAN}")
+    from fraudml.ingest.sichuan import ingest_sichuan
+
+    src = tmp_path_factory.mktemp("sichuan_src")
+    (src / "train_user.csv").write_bytes((SICHUAN / "train_user.csv").read_bytes())
+    files = sorted((SICHUAN / "samples" / "haoren_single_user_voc").glob("*_voc.csv"))
+    pd.concat([pd.read_csv(f, dtype=str) for f in files]).to_csv(src / "train_voc.csv", index=False)
+    out = tmp_path_factory.mktemp("sichuan")
+    ingest_sichuan(src, out)
+    return out
+
+
+def test_static_labels_give_one_snapshot_at_the_end_of_the_data(canonical):
+    snaps = make_snapshots(canonical, "auto")
+    assert set(snaps["as_of"]) == {pd.Timestamp("2020-04-01")}
+    assert len(snaps) == 4 and sorted(snaps["label"].tolist()) == [0, 0, 1, 1]
+    table, _ = build_features(canonical, snaps)
+    # March's spend is known on 2020-04-01; one fraud user has none (the data's known trap) and last called in 2019
+    quiet = table[table["calls_out_w30"] == 0]
+    assert len(quiet) == 1 and quiet["label"].item() == 1 and quiet["arpu_last_month_missing"].item() == 1
+    assert table["numbers_on_id"].notna().all() and table["sms_out_w30"].isna().all()  # no SMS table: missing, not zero
