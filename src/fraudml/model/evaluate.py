@@ -34,7 +34,8 @@ def evaluate(bundle: ModelBundle, table: pd.DataFrame, split: Split | None, out_
              baselines: bool = True) -> dict:
     """Metrics of the model (and baselines) on the test part; written to ``out_dir`` unless it is None."""
     check_feature_table(table, bundle.spec)
-    split = split or split_of(bundle, table)
+    if split is None:
+        split = split_of(bundle, table)
     X, y, days = feature_columns(table, bundle.spec), labels(table), snapshot_days(table)
     te, va, tr = split.test, split.valid, split.train
     population = population_per_day(table)

@@ -84,9 +84,10 @@ def population_per_day(table: pd.DataFrame) -> dict:
 def train(table: pd.DataFrame, spec: FeatureSpec, params: TrainParams, *, split: Split | None = None) -> TrainResult:
     """Fit LightGBM with early stopping on validation PR-AUC, then the calibrator and thresholds."""
     check_feature_table(table, spec)
-    split = split or split_snapshots(table, label_delay_days=params.label_delay_days,
-                                     valid_fraction=params.valid_fraction, test_fraction=params.test_fraction,
-                                     seed=params.seed)
+    if split is None:
+        split = split_snapshots(table, label_delay_days=params.label_delay_days,
+                                valid_fraction=params.valid_fraction, test_fraction=params.test_fraction,
+                                seed=params.seed)
     X, y, days = feature_columns(table, spec), labels(table), snapshot_days(table)
     for part in ("train", "valid"):
         y_part = y[split.mask(part)]
