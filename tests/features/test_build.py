@@ -88,3 +88,9 @@ def test_spark_without_pyspark_says_to_install_the_extra(tmp_path):
     folder = write_world(tmp_path, calls=[call("a", "x", "out", "2024-03-30 10:00:00")])
     with pytest.raises(InputError, match="spark extra|'spark' extra"):
         build_features(folder, snapshots("a"), engine="spark")
+
+
+def test_a_number_last_active_before_the_windows_has_zero_counts_not_missing(tmp_path):
+    folder = write_world(tmp_path, calls=[call("a", "x", "out", "2023-12-01 10:00:00")])
+    table, _ = build_features(folder, snapshots("a"))
+    assert table.loc[0, "calls_out_w30"] == 0 and pd.isna(table.loc[0, "duration_mean_out_w30"])

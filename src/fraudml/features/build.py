@@ -76,14 +76,18 @@ def check_snapshots(snapshots: pd.DataFrame, source: str = "snapshots") -> pd.Da
 def _seen(ctx: Context, tables: Tables):
     """(msisdn, as_of) of snapshots whose number has some row known at as_of in any table."""
     s = ctx.snapshots
-    keys = [ctx.call_pairs.select(*KEY), ctx.sms_pairs.select(*KEY)]
+    keys = []
+    for name, time_col in (("calls", "started_at"), ("sms", "sent_at")):  # any event before as_of, however long ago
+        t = tables[name]
+        first = t.group_by("msisdn").aggregate(first=t[time_col].min())
+        keys.append(s.join(first, ["msisdn", first.first < s.as_of]).select(*KEY))
     acc = tables["accounts"]
     a = s.join(acc, ["msisdn"])
     keys.append(a.filter(a.activated_at.isnull() | (a.activated_at < a.as_of)).select(*KEY))
     for name in ("account_months", "app_usage"):
         t = tables[name]
         j = s.join(t, ["msisdn", (t.month.cast("timestamp") + ibis.interval(months=1)) <= s.as_of])
-        keys.append(j.select(*KEY))
+        keys.append(j.select(*KEY).distinct())
     return ibis.union(*keys, distinct=True).mutate(_seen=ibis.literal(1))
 
 
