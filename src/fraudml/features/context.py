@@ -40,7 +40,7 @@ class Family:
         return name
 
     def count(self, name: str, description: str, unit: str, window: int | None = None, source: str | None = None) -> str:
-        """Declare a whole-number feature (zero when the number had no such event)."""
+        """Declare a whole-number feature (from calls or SMS: zero when an active number had no such event)."""
         return self._define(name, "int64", description, unit, window, source)
 
     def real(self, name: str, description: str, unit: str, window: int | None = None, source: str | None = None) -> str:
