@@ -16,7 +16,8 @@ def tiny_population(role: np.ndarray, active_from: np.ndarray, active_to: np.nda
         base_county=np.zeros(n, dtype=np.int64), cells=np.zeros((n, 3), dtype=np.int64), device_a=np.arange(n),
         device_b=np.arange(n) + n, device_switch=np.full(n, np.inf), device_mix=np.zeros(n), active_from=active_from,
         active_to=active_to, contact_code=100 + np.arange(3 * n), contact_offset=3 * np.arange(n), degree=degree,
-        space=CodeSpace(n=n, circles=1, pool=10, victims_per_group=10, groups=1), start_weekday=0, days=days)
+        space=CodeSpace(n=n, circles=1, pool=10, victims_per_group=10, groups=1), start_weekday=0, days=days,
+        activity=np.ones(n))
 
 
 def test_sorted_uniforms_come_sorted_within_each_group():

@@ -185,11 +185,18 @@ def _mirror(pop: Population, events: dict[str, np.ndarray]) -> dict[str, np.ndar
     return _concat(_take(events, ok), other)
 
 
+def leaning(rng: np.random.Generator, mean: np.ndarray, concentration: float) -> np.ndarray:
+    """Each number's own share around its role's (a beta draw): some people mostly call, others mostly answer."""
+    inner = np.clip(mean, 0.01, 0.99)
+    share = rng.beta(inner * concentration, (1 - inner) * concentration)
+    return np.where((mean <= 0) | (mean >= 1), mean, share)  # machines that only dial keep doing so
+
+
 def calls(rng: np.random.Generator, pop: Population, params: WorldParams, targets, people: np.ndarray) -> dict[str, np.ndarray]:
     """Every call leg: owner, counterpart code, direction, time (days), duration (s)."""
     role = pop.role
     spread = np.where(role >= FIRST_FRAUD, 0.4, 0.75)
-    rate = per_number(params, "calls_per_day", role) * np.exp(spread * rng.standard_normal(pop.n) - spread**2 / 2)
+    rate = per_number(params, "calls_per_day", role) * pop.activity * np.exp(spread * rng.standard_normal(pop.n) - spread**2 / 2)
     owner, t = event_times(rng, pop, params, rate, decay=params.drift_calls)
     t = bursts(rng, params, pop, owner, t)
     m = len(owner)
@@ -197,7 +204,8 @@ def calls(rng: np.random.Generator, pop: Population, params: WorldParams, target
     stranger = rng.random(m) < per_number(params, "stranger_share", r)
     code = contact_of(rng, pop, owner)
     code[stranger] = stranger_of(rng, pop, params, owner[stranger], t[stranger], targets, people)
-    p_out = np.where(stranger, per_number(params, "stranger_out", r), per_number(params, "tie_out", r))
+    p_out = np.where(stranger, leaning(rng, per_number(params, "stranger_out", role), 12)[owner],
+                     leaning(rng, per_number(params, "tie_out", role), 5)[owner])
     direction = np.where(rng.random(m) < p_out, OUT, IN).astype(np.int8)
     duration = durations(rng, params, r, t)
     events = {"owner": owner, "counterpart": code, "direction": direction, "t": t, "duration": duration}
@@ -220,7 +228,7 @@ def sms(rng: np.random.Generator, pop: Population, params: WorldParams, targets,
     """Every text message: notifications from service numbers (codes -1..-services, a few dominate),
     messages with contacts both ways, and fraud messages to strangers (more each month)."""
     role = pop.role
-    activity = np.exp(0.7 * rng.standard_normal(pop.n) - 0.245)
+    activity = pop.activity * np.exp(1.0 * rng.standard_normal(pop.n) - 0.5)
     owner, t = event_times(rng, pop, params, per_number(params, "sms_service_per_day", role) * activity)
     rank = np.floor(np.exp(rng.random(len(owner)) ** 2.3 * np.log(services + 1))).astype(np.int64)
     service = {"owner": owner, "counterpart": -np.clip(rank, 1, services), "direction": np.full(len(owner), IN, dtype=np.int8), "t": t}

@@ -17,7 +17,9 @@ import numpy as np
 from fraudml.simulate import places
 from fraudml.simulate.params import FIRST_FRAUD, FRAUD_TYPES, ROLE_CODE, ROLES, WorldParams
 
-SIMS_PER_DEVICE = {"call_centre": 3, "sim_box": 6, "wangiri": 3, "robocall": 2, "precise": 2}
+# SIMs sharing one phone in a ring: many rings give each SIM its own cheap phone; SIM boxes hold several
+SIMS_PER_DEVICE = {"call_centre": ((1, 2, 3, 4), (0.35, 0.25, 0.25, 0.15)), "sim_box": ((4, 8), (0.5, 0.5)),
+                   "wangiri": ((1, 2, 3), (0.4, 0.3, 0.3)), "robocall": ((1, 2), (0.5, 0.5)), "precise": ((1, 2), (0.6, 0.4))}
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,11 @@ def form_rings(rng: np.random.Generator, role: np.ndarray, days: float, params: 
     away_share = np.array([params.behaviours[ROLES[k]].away for k in kind]) if r else np.zeros(0)
     away = rng.random(r) < away_share
     base_city[away], base_county[away] = -1, -1
-    per_device = np.array([SIMS_PER_DEVICE[ROLES[k]] for k in kind]) if r else np.zeros(0, dtype=np.int64)
-    devices = np.maximum(1, np.ceil(sims / np.maximum(per_device, 1))).astype(np.int64)
+    per_device = np.ones(r, dtype=np.int64)
+    for t, (values, weights) in SIMS_PER_DEVICE.items():
+        sel = kind == ROLE_CODE[t]
+        per_device[sel] = rng.choice(values, size=int(sel.sum()), p=weights)
+    devices = np.maximum(1, np.ceil(sims / per_device)).astype(np.int64)
     device_offset = np.r_[0, np.cumsum(devices)[:-1]].astype(np.int64)
     return Rings(ring, start, kind, home_city, base_city, base_county, device_offset, devices)
 
@@ -81,13 +86,21 @@ def sim_places(rng: np.random.Generator, rings: Rings, n: int) -> tuple[np.ndarr
     return fraud, home_city, home_county, rings.base_city[r], rings.base_county[r]
 
 
-def sim_devices(rng: np.random.Generator, rings: Rings, first_code: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Two devices of the ring's pool for each fraud SIM (codes from ``first_code``); the SIM swaps between them."""
+def sim_devices(rng: np.random.Generator, rings: Rings, first_code: int) -> tuple[np.ndarray, ...]:
+    """Devices of the fraud SIMs (codes from ``first_code``): each SIM has a phone of its ring's pool and, where
+    SIMs outnumber phones, moves between two of them half the time. Returns (fraud mask, device a, device b, mix)."""
     fraud = rings.ring >= 0
     r = rings.ring[fraud]
-    a = first_code + rings.device_offset[r] + rng.integers(0, rings.devices[r])
-    b = first_code + rings.device_offset[r] + rng.integers(0, rings.devices[r])
-    return fraud, a, b
+    order = np.argsort(r, kind="stable")
+    rank = np.empty(len(r), dtype=np.int64)
+    starts = np.r_[0, np.flatnonzero(np.diff(r[order])) + 1]
+    rank[order] = np.arange(len(r)) - np.repeat(starts, np.diff(np.r_[starts, len(r)]))
+    pool = rings.devices[r]
+    a = first_code + rings.device_offset[r] + rank % pool
+    b = first_code + rings.device_offset[r] + rng.integers(0, pool)
+    sims = np.bincount(r, minlength=rings.count)[r]
+    mix = np.where(pool < sims, 0.5, 0.0)
+    return fraud, a, np.where(mix > 0, b, a), mix
 
 
 @dataclass(frozen=True)
@@ -106,10 +119,12 @@ def fraud_times(rng: np.random.Generator, rings: Rings, days: float, params: Wor
     m = len(r)
     span = np.clip(days - 0.5 - rings.start[r], 0.5, 30)
     start = rings.start[r] + rng.random(m) * span
-    lead = np.where(rng.random(m) < 0.8, rng.exponential(2.0, m), rng.uniform(10, 90, m))  # a few sleepers
+    # most are activated days before use; some are sleepers; some are old real-name accounts bought from people
+    kind = rng.choice(3, size=m, p=[0.55, 0.3, 0.15])
+    lead = np.choose(kind, [rng.exponential(2.0, m), rng.uniform(10, 90, m), np.exp(rng.normal(np.log(700), 0.8, m))])
     activated = start - lead
     median = np.array([params.behaviours[ROLES[k]].lifetime_days for k in rings.kind])[r]
-    life = np.exp(rng.normal(np.log(median), 0.7))
+    life = np.exp(rng.normal(np.log(median), 1.0))
     detected = start + life
     missed = rng.random(m) < params.missed_fraud
     labelled_at = np.where(missed, np.nan, detected)

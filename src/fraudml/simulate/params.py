@@ -57,7 +57,7 @@ class Behaviour:
     burst: float = 0.3  # chance a call follows the previous one within minutes
     burst_gap_s: float = 300.0  # median gap between calls of a burst
     gap_jitter: float = 1.0  # log-spread of those gaps (small: machine-regular)
-    durations: tuple[tuple[float, float, float], ...] = ((0.86, 34.0, 0.92), (0.14, 180.0, 1.0))  # (weight, median s, log-sd)
+    durations: tuple[tuple[float, float, float], ...] = ((0.86, 34.0, 0.98), (0.14, 180.0, 1.0))  # (weight, median s, log-sd)
     hours: str = "people"
     weekend: float = 0.85  # activity at weekends relative to weekdays
     sms_service_per_day: float = 2.0  # notifications from banks, apps, the operator
@@ -86,7 +86,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     # scam call-centre rings: strangers, few call-backs, short calls with a thin tail of hooked victims, away from home
     "call_centre": Behaviour(calls_per_day=30, stranger_share=0.96, stranger_out=0.97, callback=0.05, burst=0.8, burst_gap_s=100,
                              durations=((0.95, 28, 0.8), (0.05, 500, 0.9)), hours="office", weekend=0.7, degree=5, in_world=0.15,
-                             sms_service_per_day=0.8, sms_personal_per_day=0.05, sms_out_per_day=1.0, apps=4, mb_scale=0.3,
+                             sms_service_per_day=1.2, sms_personal_per_day=0.05, sms_out_per_day=1.0, apps=12, mb_scale=0.3,
                              travel=0.0, away=0.3, lifetime_days=6),
     # SIM boxes relay other people's calls: normal durations, all outgoing, nobody calls back, stationary
     "sim_box": Behaviour(calls_per_day=40, stranger_share=0.98, stranger_out=1.0, callback=0.0, burst=0.5, burst_gap_s=60,
@@ -96,7 +96,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     # one-ring callback: ring once and hang up, wait for curious call-backs
     "wangiri": Behaviour(calls_per_day=15, stranger_share=0.99, stranger_out=0.99, callback=0.12, burst=0.9, burst_gap_s=20,
                          durations=((1.0, 3, 0.4),), callback_durations=((1.0, 45, 0.8),), hours="odd", weekend=1.0, degree=2, in_world=0.2,
-                         sms_service_per_day=0.5, sms_personal_per_day=0.0, apps=2, mb_scale=0.1, travel=0.0,
+                         sms_service_per_day=0.5, sms_personal_per_day=0.0, apps=5, mb_scale=0.1, travel=0.0,
                          away=0.35, lifetime_days=4),
     # robocallers: a recorded message, dialled at machine-regular gaps
     "robocall": Behaviour(calls_per_day=60, stranger_share=0.99, stranger_out=1.0, callback=0.03, burst=0.97, burst_gap_s=70,
@@ -106,7 +106,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     # "precise" fraud: few calls to chosen victims, long conversations; looks normal on volume
     "precise": Behaviour(calls_per_day=5, stranger_share=0.7, stranger_out=0.85, callback=0.3, burst=0.3,
                          durations=((0.6, 45, 1.0), (0.4, 300, 0.9)), hours="people", weekend=0.8, degree=6, in_world=0.3,
-                         sms_service_per_day=1.2, sms_out_per_day=0.5, apps=12, mb_scale=0.6, travel=0.0,
+                         sms_service_per_day=1.5, sms_out_per_day=0.5, apps=25, mb_scale=0.6, travel=0.0,
                          away=0.15, lifetime_days=18),
 }
 

@@ -217,6 +217,12 @@ def devices(rng: np.random.Generator, holder: np.ndarray, role: np.ndarray, days
     return device_a, device_b, switch
 
 
+def lifestyles(rng: np.random.Generator, role: np.ndarray) -> np.ndarray:
+    """Activity of each number relative to its role: a fifth of people are light users (an old phone, a spare SIM)."""
+    light = (role == ROLE_CODE["normal"]) & (rng.random(len(role)) < 0.2)
+    return np.where(light, 0.15, 1.0)
+
+
 def cells(rng: np.random.Generator, n: int) -> np.ndarray:
     """Three usual cells of each number within its county (home, work, other)."""
     return rng.integers(0, 60, (n, 3))
@@ -248,6 +254,7 @@ class Population:
     space: CodeSpace
     start_weekday: int  # weekday of day 0 (Monday = 0)
     days: float
+    activity: np.ndarray  # how much the number is used: light users (old phones, spare SIMs) far less
 
     @property
     def n(self) -> int:

@@ -85,7 +85,7 @@ def arpu(rng: np.random.Generator, plan: np.ndarray, share: np.ndarray, calls: d
     month = np.searchsorted(month_lo, calls["t"][out], side="right") - 1
     minutes = np.bincount(calls["owner"][out] * n_months + month, weights=np.ceil(calls["duration"][out] / 60),
                           minlength=n * n_months).reshape(n, n_months)
-    vary = np.where(fee[:, None] <= 1, 1.0, np.exp(0.1 + 0.55 * rng.standard_normal((n, n_months))))
+    vary = np.where(fee[:, None] <= 1, 1.0, np.exp(0.15 + 0.48 * rng.standard_normal((n, n_months))))
     spend = fee[:, None] * vary + OVERAGE_PER_MIN * np.maximum(minutes - allowance[:, None], 0)
     refund = rng.random((n, n_months)) < 0.002
     spend = np.where(refund, -rng.uniform(0, 20, (n, n_months)), spend)

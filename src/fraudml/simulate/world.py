@@ -129,8 +129,8 @@ def build_world(preset: str = "realistic", subscribers: int = 20_000, days: int 
 
     device_a, device_b, switch = population.devices(rng, holder, role, days)
     mix = np.zeros(n)
-    f2, a, b = fraud.sim_devices(rng, rings, first_code=2 * n)
-    device_a[f2], device_b[f2], switch[f2], mix[f2] = a, b, np.inf, 0.5
+    f2, a, b, sim_mix = fraud.sim_devices(rng, rings, first_code=2 * n)
+    device_a[f2], device_b[f2], switch[f2], mix[f2] = a, b, np.inf, sim_mix
 
     circle = population.circles(rng, base_county, ring, params.community_size)
     space = population.CodeSpace(n=n, circles=int(circle.max()) + 1, pool=4 * params.community_size,
@@ -145,7 +145,7 @@ def build_world(preset: str = "realistic", subscribers: int = 20_000, days: int 
     cells[f] = population.cells(rng, rings.count)[ring[f]]  # a ring's SIMs work side by side
     pop = population.Population(role, ring, circle, base_city, base_county, cells, device_a, device_b,
                                 switch, mix, active_from, active_to, contact_code, contact_offset, degree, space,
-                                start_ts.weekday(), float(days))
+                                start_ts.weekday(), float(days), population.lifestyles(rng, role))
     services = len(SERVICES) + MARKETING_SENDERS  # SMS senders with codes -1, -2, ...
     calls = _ordered(behaviour.calls(rng, pop, params, targets, people), days)
     sms = _ordered(behaviour.sms(rng, pop, params, targets, people, services), days)
@@ -155,7 +155,7 @@ def build_world(preset: str = "realistic", subscribers: int = 20_000, days: int 
     share = usage.open_share(lo, hi, activated, closed)
     plan = usage.draw_plans(rng, role)
     spend = usage.arpu(rng, plan, share, calls, lo)
-    apps = usage.app_usage(rng, role, share, params)
+    apps = usage.app_usage(rng, role, share * pop.activity[:, None], params)
 
     # numbers, devices and IDs as text: keyed scrambles of their codes, so they are distinct and carry no pattern
     keys = rng.integers(0, 2**32, 4)
