@@ -59,3 +59,11 @@ def test_a_failed_write_leaves_no_file_at_the_target(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         write_atomic(pa.table({"a": [1]}), target)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_written_files_follow_the_umask_like_any_other_file(tmp_path):
+    import os
+
+    os.umask(0o022)
+    path = write_atomic(pa.table({"a": [1]}), tmp_path / "t.parquet")
+    assert oct(path.stat().st_mode & 0o777) == "0o644"

@@ -188,6 +188,12 @@ def to_arrow(df: pd.DataFrame, name: str) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema.arrow_schema())
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(table: pa.Table, path: str | Path) -> Path:
     """Write a Parquet file so that ``path`` never holds a half-written file."""
     path = Path(path)
@@ -196,6 +202,7 @@ def write_atomic(table: pa.Table, path: str | Path) -> Path:
     os.close(fd)
     try:
         pq.write_table(table, tmp, compression="zstd")
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; outputs are shared like any other
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
