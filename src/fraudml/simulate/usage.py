@@ -18,8 +18,8 @@ from fraudml.simulate.params import FIRST_FRAUD, ROLE_CODE, WorldParams
 # name, monthly fee (yuan), minutes included, share among people, among fraud SIMs
 PLANS = (
     ("保号套餐", 1.0, 200, 0.10, 0.06),
-    ("8元卡", 8.0, 100, 0.20, 0.20),
-    ("大王卡19元", 19.0, 100, 0.15, 0.22),
+    ("8元卡", 8.0, 100, 0.22, 0.20),
+    ("大王卡19元", 19.0, 100, 0.13, 0.22),
     ("畅享29元", 29.0, 100, 0.10, 0.15),
     ("畅享39元", 39.0, 200, 0.12, 0.12),
     ("畅享58元", 58.0, 300, 0.12, 0.10),
