@@ -14,17 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fraudml.simulate import behaviour, fraud, places, population, usage
+from fraudml.simulate.identities import SENDERS, Identities, text
 from fraudml.simulate.params import FIRST_FRAUD, ROLES, WorldParams, preset as preset_params
 from fraudml.tables import TABLES
-
-MOBILE = 13_000_000_000  # 11-digit mobile numbers from 13x (2**32 of them)
-IMEI = 860_000_000_000_000  # 15 digits
-ID_CARD = 510_100_000_000_000_000  # 18 digits, Sichuan's region code first
-# service numbers that send notifications, most frequent first, then marketing senders
-SERVICES = ("10086", "95588", "10010", "95533", "106575", "95599", "95555", "10000", "95566", "1069800095588",
-            "95559", "95528", "106902", "95508", "12306", "95511", "1065502", "95522", "10690", "95500")
-MARKETING_SENDERS = 2000
-
 
 @dataclass
 class World:
@@ -32,22 +24,6 @@ class World:
 
     tables: dict[str, pd.DataFrame]
     truth: pd.DataFrame  # msisdn, role, ring, holder
-
-
-def _mix(code: np.ndarray, key: int) -> np.ndarray:
-    """A keyed one-to-one scramble of codes below 2**32 (MurmurHash3's finaliser): distinct codes, distinct identifiers."""
-    mask = np.uint64(0xFFFFFFFF)
-    x = (code.astype(np.uint64) + np.uint64(key)) & mask
-    x ^= x >> np.uint64(16)
-    x = (x * np.uint64(0x85EBCA6B)) & mask
-    x ^= x >> np.uint64(13)
-    x = (x * np.uint64(0xC2B2AE35)) & mask
-    x ^= x >> np.uint64(16)
-    return x.astype(np.int64)
-
-
-def _text(values: np.ndarray) -> pd.Series:
-    return pd.Series(pa.array(values).cast(pa.string()).to_pandas(), copy=False)
 
 
 def _strings(dictionary: pa.Array, index: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
@@ -146,9 +122,8 @@ def build_world(preset: str = "realistic", subscribers: int = 20_000, days: int 
     pop = population.Population(role, ring, circle, base_city, base_county, cells, device_a, device_b,
                                 switch, mix, active_from, active_to, contact_code, contact_offset, degree, space,
                                 start_ts.weekday(), float(days), population.lifestyles(rng, role))
-    services = len(SERVICES) + MARKETING_SENDERS  # SMS senders with codes -1, -2, ...
     calls = _ordered(behaviour.calls(rng, pop, params, targets, people), days)
-    sms = _ordered(behaviour.sms(rng, pop, params, targets, people, services), days)
+    sms = _ordered(behaviour.sms(rng, pop, params, targets, people, SENDERS), days)
     city, county, cell, device = behaviour.where_and_what(rng, pop, params, calls["owner"], calls["t"])
 
     months, lo, hi = usage.months_of(start_ts, days)
@@ -157,71 +132,52 @@ def build_world(preset: str = "realistic", subscribers: int = 20_000, days: int 
     spend = usage.arpu(rng, plan, share, calls, lo)
     apps = usage.app_usage(rng, role, share * pop.activity[:, None], params)
 
-    # numbers, devices and IDs as text: keyed scrambles of their codes, so they are distinct and carry no pattern
-    keys = rng.integers(0, 2**32, 4)
-    marketing = pa.array((10_690_000_000 + _mix(np.arange(MARKETING_SENDERS), int(keys[0])) % 10_000_000).astype(str).tolist())
-    services_text = pa.concat_arrays([pa.array(list(SERVICES)), marketing])
-    subscriber = _text(MOBILE + _mix(np.arange(n), int(keys[1])))
-
-    def numbers(code: np.ndarray) -> pd.Series:
-        if (code < n).all() and (code >= 0).all():
-            return subscriber.take(code).reset_index(drop=True)
-        text = pa.array(MOBILE + _mix(np.maximum(code, 0), int(keys[1]))).cast(pa.string())
-        service = code < 0  # code -1 is the first service
-        if service.any():
-            text = pc.if_else(pa.array(service), services_text.take(pa.array(np.where(service, -code - 1, 0))), text)
-        return pd.Series(text.to_pandas(), copy=False)
-
-    codes = np.arange(int(device.max()) + 1 if len(device) else 1)
-    imeis = _text(IMEI + _mix(codes, int(keys[2])) * 1000 + _mix(codes, int(keys[3])) % 1000).take(device).reset_index(drop=True)
-    ids = _text(ID_CARD + _mix(np.maximum(holder, 0), int(keys[2])) * 10_000_000 + _mix(holder, int(keys[3])) % 10_000_000)
+    ids = Identities(rng, n)
     city_names, county_names = pa.array(places.CITY_NAMES.tolist()), pa.array(places.COUNTY_NAMES.tolist())
-    branches = pa.array(places.BRANCH_NAMES.tolist())
-    msisdn = np.arange(n)
 
     no_city = rng.random(n) < np.where(is_fraud, params.account_city_missing[1], params.account_city_missing[0])
     accounts = pd.DataFrame({
-        "msisdn": subscriber,
+        "msisdn": ids.subscribers,
         "activated_at": _timestamps(start_ts, activated),
-        "id_holder": ids.mask(holder < 0),
+        "id_holder": ids.id_cards(holder),
         "numbers_on_id": k.astype(np.int32),
         "home_city": _strings(city_names, home_city, no_city),
-        "home_county": _strings(branches, home_county, no_city),
+        "home_county": _strings(pa.array(places.BRANCH_NAMES.tolist()), home_county, no_city),
         "plan": _strings(pa.array(usage.PLAN_NAMES.tolist()), plan),
         "closed_at": _timestamps(start_ts, closed),
     })
     open_cells = np.argwhere(share > 0)
     account_months = pd.DataFrame({
-        "msisdn": numbers(open_cells[:, 0]),
+        "msisdn": ids.numbers(open_cells[:, 0]),
         "month": pd.Series(months[open_cells[:, 1]]).dt.date,
         "arpu": spend[open_cells[:, 0], open_cells[:, 1]],
     })
     direction_names = pa.array(["out", "in", "fwd"])
     call_table = pd.DataFrame({
-        "msisdn": numbers(calls["owner"]),
-        "counterpart": numbers(calls["counterpart"]),
+        "msisdn": ids.numbers(calls["owner"]),
+        "counterpart": ids.numbers(calls["counterpart"]),
         "direction": _strings(direction_names, calls["direction"].astype(np.int64)),
         "started_at": _timestamps(start_ts, calls["t"]),
         "duration_s": calls["duration"].astype(np.int32),
         "city": _strings(city_names, city, city < 0),
         "county": _strings(county_names, county, county < 0),
-        "cell": _text(cell + 51_000_000).mask(cell < 0),
-        "imei": imeis,
+        "cell": text(cell + 51_000_000).mask(cell < 0),
+        "imei": ids.imeis(device),
     })
     sms_table = pd.DataFrame({
-        "msisdn": numbers(sms["owner"]),
-        "counterpart": numbers(sms["counterpart"]),
+        "msisdn": ids.numbers(sms["owner"]),
+        "counterpart": ids.numbers(sms["counterpart"]),
         "direction": _strings(direction_names, sms["direction"].astype(np.int64)),
         "sent_at": _timestamps(start_ts, sms["t"]),
     })
     app_table = pd.DataFrame({
-        "msisdn": numbers(apps["owner"]),
+        "msisdn": ids.numbers(apps["owner"]),
         "month": pd.Series(months[apps["month"]]).dt.date,
         "app": _strings(pa.array(list(usage.APPS)), apps["app"]),
         "mb": apps["mb"],
     })
     labels = pd.DataFrame({
-        "msisdn": subscriber,
+        "msisdn": ids.subscribers,
         "label": label,
         "labelled_at": _timestamps(start_ts, labelled_at),
         "fraud_type": _strings(pa.array(list(ROLES)), fraud_type, fraud_type < FIRST_FRAUD),
