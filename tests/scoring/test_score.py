@@ -108,3 +108,16 @@ def test_steady_rounds_away_the_last_bits_only():
     assert out["a"].iloc[2] == 123456.789
     assert out["a"].iloc[3] == 0.0 and np.isnan(out["a"].iloc[4])
     pd.testing.assert_series_equal(out["n"], df["n"])
+
+
+def test_a_feature_file_scores_each_number_once(tmp_path):
+    from fraudml.features.spec import spec_path
+    from fraudml.scoring.score import score_feature_file
+
+    rows = features([["a", None, 90.0, 0.0], ["b", None, 1.0, 0.0], ["a", None, 2.0, 0.0], ["", None, 3.0, 0.0], ["c", None, 4.0, 0.0], ["b", None, 5.0, 0.0]])
+    rows.to_parquet(tmp_path / "f.parquet", row_group_size=2)
+    SPEC.save(spec_path(tmp_path / "f.parquet"))
+    result = score_feature_file(LinearBundle(), tmp_path / "f.parquet", chunk_size=2)
+    assert result.scores[["msisdn", "score"]].values.tolist() == [["a", 0.9], ["c", 0.04], ["b", 0.01]]
+    assert result.rejects.values.tolist() == [["", "empty msisdn"], ["a", "listed more than once"], ["b", "listed more than once"]]
+    assert result.numbers_in == 6

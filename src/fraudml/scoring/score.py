@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from fraudml.errors import InputError
@@ -199,16 +201,17 @@ def feature_chunks(
 
 def _distinct(chunks: Iterable[pd.DataFrame], rejects: list[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     """Each number once: a later row for a number already seen becomes a reject."""
-    seen: set[str] = set()
+    seen: list[pa.Array] = []
     for chunk in chunks:
         ids = chunk["msisdn"].astype("string")
-        repeat = ids.duplicated().to_numpy() | ids.isin(seen).to_numpy()
+        earlier = pc.is_in(pa.array(ids, pa.string(), from_pandas=True), value_set=pa.concat_arrays(seen or [pa.array([], pa.string())]))
+        repeat = ids.duplicated().to_numpy() | earlier.to_numpy(zero_copy_only=False)
         blank = (ids.isna() | (ids.str.strip() == "")).to_numpy()
         if blank.any():
             rejects.append(pd.DataFrame({"msisdn": ids[blank], "reason": EMPTY}))
         if (repeat & ~blank).any():
             rejects.append(pd.DataFrame({"msisdn": ids[repeat & ~blank], "reason": REPEATED}))
-        seen.update(ids[~blank].dropna())
+        seen.append(pa.array(ids[~blank], pa.string(), from_pandas=True))
         yield chunk.loc[~(repeat | blank)]
 
 
