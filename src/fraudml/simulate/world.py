@@ -149,7 +149,7 @@ def build_world(preset: str = "realistic", subscribers: int = 20_000, days: int 
     open_cells = np.argwhere(share > 0)
     account_months = pd.DataFrame({
         "msisdn": ids.numbers(open_cells[:, 0]),
-        "month": pd.Series(months[open_cells[:, 1]]).dt.date,
+        "month": pd.Series(months[open_cells[:, 1]]).astype("datetime64[us]"),
         "arpu": spend[open_cells[:, 0], open_cells[:, 1]],
     })
     direction_names = pa.array(["out", "in", "fwd"])
@@ -172,7 +172,7 @@ def build_world(preset: str = "realistic", subscribers: int = 20_000, days: int 
     })
     app_table = pd.DataFrame({
         "msisdn": ids.numbers(apps["owner"]),
-        "month": pd.Series(months[apps["month"]]).dt.date,
+        "month": pd.Series(months[apps["month"]]).astype("datetime64[us]"),
         "app": _strings(pa.array(list(usage.APPS)), apps["app"]),
         "mb": apps["mb"],
     })
