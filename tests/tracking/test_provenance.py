@@ -33,6 +33,14 @@ def test_hash_is_computed_when_dvc_lock_is_stale_or_absent(tmp_path):
     assert tags == {"data.md5.f.parquet": expected, "data.source.f.parquet": "md5"}
 
 
+def test_the_dvc_project_is_the_one_holding_the_file(tmp_path):
+    (tmp_path / ".dvc").mkdir()
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "f.parquet").write_bytes(b"12345")
+    write_lock(tmp_path, "data/f.parquet", "1" * 32, 5)
+    assert input_hashes([tmp_path / "data" / "f.parquet"])["data.md5.data/f.parquet"] == "1" * 32
+
+
 def test_missing_inputs_get_no_tag(tmp_path):
     assert input_hashes([tmp_path / "absent.parquet"], root=tmp_path) == {}
 

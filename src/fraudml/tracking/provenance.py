@@ -42,16 +42,27 @@ def dvc_lock_outs(root: Path) -> dict[Path, dict]:
     return {(root / out["path"]).resolve(): out for stage in stages.values() for out in stage.get("outs", [])}
 
 
+def dvc_root(path: Path) -> Path:
+    """The DVC project holding ``path`` (the nearest folder with a ``.dvc`` folder), else the project root.
+
+    Not always the package's project: ``dvc exp run`` may run in a copy of it.
+    """
+    for folder in Path(path).resolve().parents:
+        if (folder / ".dvc").is_dir():
+            return folder
+    return project_root()
+
+
 def input_hashes(paths: list[Path], root: Path | None = None) -> dict[str, str]:
     """Tags ``data.md5.<name>`` for each input: the hash in ``dvc.lock`` when it is there and still
     describes the file (same size), else the md5 of the file itself (DVC 3 records the same md5)."""
-    root = root or project_root()
-    outs = dvc_lock_outs(root)
     tags = {}
     for path in paths:
         path = Path(path).resolve()
         if not path.is_file():
             continue
+        root = root or dvc_root(path)
+        outs = dvc_lock_outs(root)
         try:
             name = str(path.relative_to(root))
         except ValueError:
