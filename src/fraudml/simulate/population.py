@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fraudml.simulate import places
-from fraudml.simulate.params import FIRST_FRAUD, NORMAL_ROLES, ROLE_CODE, ROLES, WorldParams
+from fraudml.simulate.params import FIRST_FRAUD, ROLE_CODE, ROLES, WorldParams
 
 # numbers registered on the same ID card, per number, from the Sichuan train users (label 0, label 1)
 NUMBERS_ON_ID = {
@@ -226,10 +226,6 @@ def lifestyles(rng: np.random.Generator, role: np.ndarray) -> np.ndarray:
 def cells(rng: np.random.Generator, n: int) -> np.ndarray:
     """Three usual cells of each number within its county (home, work, other)."""
     return rng.integers(0, 60, (n, 3))
-
-
-def normal_mask(role: np.ndarray) -> np.ndarray:
-    return role < len(NORMAL_ROLES)
 
 
 @dataclass
