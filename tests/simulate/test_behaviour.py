@@ -84,5 +84,5 @@ def test_one_ring_calls_last_seconds_and_conversations_never_under_a_second():
 def test_fraud_calls_shorten_as_months_pass():
     role = np.full(20_000, ROLE_CODE["call_centre"])
     early = durations(np.random.default_rng(0), WorldParams(), role, np.zeros(20_000))
-    late = durations(np.random.default_rng(0), WorldParams(), role, np.full(20_000, 70.0))
+    late = durations(np.random.default_rng(0), WorldParams(), role, np.full(20_000, 100.0))  # month 3
     assert np.median(late) < 0.8 * np.median(early)

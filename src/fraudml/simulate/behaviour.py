@@ -83,7 +83,7 @@ def event_times(rng: np.random.Generator, pop: Population, params: WorldParams, 
         hi[sel] = np.interp(pop.active_to[sel] * 24, grid, cum)
     fraud_number = role >= FIRST_FRAUD
     # room for drift upwards: draw as many as the last month needs, then thin
-    boost = np.where(fraud_number, max(1.0, decay or 1.0) ** month_index(pop.active_to), 1.0)
+    boost = np.where(fraud_number, drift(max(1.0, decay or 1.0), pop.active_to), 1.0)
     count = rng.poisson(per_day * np.maximum(hi - lo, 0) * boost)
     owner = np.repeat(np.arange(pop.n, dtype=np.int64), count)
     level = lo[owner] + sorted_uniforms(rng, count) * (hi - lo)[owner]

@@ -17,6 +17,7 @@ import numpy as np
 from fraudml.simulate import places
 from fraudml.simulate.params import FIRST_FRAUD, FRAUD_TYPES, ROLE_CODE, ROLES, WorldParams
 
+DRIFT_MONTHS = 6  # tactics settle after half a year rather than shrinking forever
 # SIMs sharing one phone in a ring: many rings give each SIM its own cheap phone; SIM boxes hold several
 SIMS_PER_DEVICE = {"call_centre": ((1, 2, 3, 4), (0.35, 0.25, 0.25, 0.15)), "sim_box": ((4, 8), (0.5, 0.5)),
                    "wangiri": ((1, 2, 3), (0.4, 0.3, 0.3)), "robocall": ((1, 2), (0.5, 0.5)), "precise": ((1, 2), (0.6, 0.4))}
@@ -149,5 +150,5 @@ def month_index(t: np.ndarray) -> np.ndarray:
 
 
 def drift(factor: float, t: np.ndarray) -> np.ndarray:
-    """Multiplier of a fraud tactic at day ``t``: ``factor`` per month since the start."""
-    return factor ** month_index(t)
+    """Multiplier of a fraud tactic at day ``t``: ``factor`` per month since the start, for at most DRIFT_MONTHS months."""
+    return factor ** np.minimum(month_index(t), DRIFT_MONTHS)

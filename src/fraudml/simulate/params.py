@@ -128,10 +128,10 @@ class WorldParams:
     new_per_month: float = 0.02  # normal numbers activated per month
     missed_fraud: float = 0.03  # fraud numbers never confirmed: labelled 0, never shut down
     false_alarms: float = 0.002  # normal numbers wrongly confirmed as fraud (ten times more among hard negatives)
-    # tactics drift: each month since the start multiplies fraud call durations, call rates and SMS by these
-    drift_duration: float = 0.85
-    drift_calls: float = 0.85
-    drift_sms: float = 1.5
+    # tactics drift: each month since the start (up to six) multiplies fraud call durations, call rates and SMS by these
+    drift_duration: float = 0.9
+    drift_calls: float = 0.9
+    drift_sms: float = 1.3
     target_groups: int = 8  # victim groups; a ring moves to the next group each month
     account_city_missing: tuple[float, float] = (0.012, 0.12)  # share of accounts without a city: normal, fraud
 
