@@ -35,10 +35,10 @@ def mlflow_store(tmp_path, monkeypatch, empty_store):
 
 
 def feature_spec() -> FeatureSpec:
-    def f(name, family, window=7):
-        return FeatureDef(name, "float64", family, name.replace("_", " "), window, "calls")
+    def f(name, family, window=7, dtype="float64"):
+        return FeatureDef(name, dtype, family, name.replace("_", " "), window, "calls")
 
-    return FeatureSpec((f("distinct_callees_7d", "diversity"), f("callback_share_7d", "reciprocity"),
+    return FeatureSpec((f("distinct_callees_7d", "diversity", dtype="int64"), f("callback_share_7d", "reciprocity"),
                         f("out_calls_7d", "volume"), f("noise", "volume", None)))
 
 
@@ -53,7 +53,7 @@ def feature_table(n_numbers: int = 400, n_dates: int = 6, signal: float = 0.3, s
             "as_of": pd.Timestamp("2024-01-01") + pd.Timedelta(weeks=d),
             "label": fraud.astype(int),
             "fraud_type": np.where(fraud, "callcentre", None),
-            "distinct_callees_7d": rng.poisson(8 + 20 * signal * fraud).astype(float),
+            "distinct_callees_7d": rng.poisson(8 + 20 * signal * fraud),
             "callback_share_7d": np.clip(rng.beta(4, 3, n_numbers) - 0.3 * signal * fraud, 0, 1),
             "out_calls_7d": rng.poisson(20 + 15 * signal * fraud).astype(float),
             "noise": rng.normal(size=n_numbers),

@@ -47,6 +47,8 @@ def test_a_training_run_is_logged_registered_and_loadable(train_and_log, monkeyp
     scores = np.asarray(model.predict(table))
     assert ((scores >= 0) & (scores <= 1)).all() and not np.isin(scores, [0, 1]).all()  # probabilities, not labels
     np.testing.assert_allclose(scores, result.bundle.predict(table))
+    gappy = table.head(10).assign(noise=np.nan, distinct_callees_7d=np.nan)  # features of an absent source are null
+    np.testing.assert_allclose(model.predict(gappy), result.bundle.predict(gappy))
     info = mlflow.models.get_model_info("models:/fraudml@candidate")
     assert [c["name"] for c in info.signature.inputs.to_dict()] == ["msisdn", *result.bundle.spec.names]
     example = (mlflow.artifacts.download_artifacts("models:/fraudml@candidate") + "/input_example.json")

@@ -47,23 +47,40 @@ def pip_requirements() -> list[str]:
 
 def example_input(table: pd.DataFrame, feature_names: list[str], rows: int = 5) -> pd.DataFrame:
     """A few rows of model input with the numbers replaced, so no real number reaches MLflow."""
-    example = table[feature_names].head(rows).astype("float64").reset_index(drop=True)
+    example = table[feature_names].head(rows).reset_index(drop=True)
     example.insert(0, "msisdn", [f"example-{i + 1}" for i in range(len(example))])
     return example
 
 
+def signature(bundle, table: pd.DataFrame, example: pd.DataFrame):
+    """Inputs: ``msisdn`` and every feature, each may be null; output: the calibrated score.
+
+    Float features are ``double``. Integer features (counts, flags) are declared
+    ``any``: they arrive as integers, or as floats when a source is absent and
+    they are null, and MLflow refuses to convert either into the other. The
+    bundle itself checks that every feature is numeric.
+    """
+    from mlflow.models import ModelSignature, infer_signature
+    from mlflow.types.schema import AnyType, ColSpec, Schema
+
+    def colspec(name: str) -> ColSpec:
+        is_float = pd.api.types.is_float_dtype(table[name])
+        return ColSpec("double" if is_float else AnyType(), name, required=False)
+
+    inputs = Schema([ColSpec("string", "msisdn"), *(colspec(name) for name in bundle.spec.names)])
+    outputs = infer_signature(example, np.asarray(bundle.predict(example), dtype="float64")).outputs
+    return ModelSignature(inputs=inputs, outputs=outputs)
+
+
 def log_bundle(bundle, bundle_dir: Path, table: pd.DataFrame, registered_name: str | None):
     """Log the saved bundle in ``bundle_dir`` as a pyfunc model (optionally registered); returns ModelInfo."""
-    from mlflow.models import infer_signature
-
     example = example_input(table, bundle.spec.names)
-    signature = infer_signature(example, np.asarray(bundle.predict(example), dtype="float64"))
     return mlflow.pyfunc.log_model(
         name="model",
         python_model=str(MODEL_CODE),
         artifacts={BUNDLE_ARTIFACT: str(bundle_dir)},
         code_paths=[str(PACKAGE_DIR)],
-        signature=signature,
+        signature=signature(bundle, table, example),
         input_example=example,
         pip_requirements=pip_requirements(),
         registered_model_name=registered_name,
