@@ -146,7 +146,9 @@ def main() -> None:
         runs = []
         for _ in range(args.repeats if calls <= 10_000_000 else 1):  # the largest size once: it takes minutes
             out = subprocess.run([sys.executable, __file__, "--run", str(data), "--memory-limit", args.memory_limit],
-                                 check=True, capture_output=True, text=True)
+                                 capture_output=True, text=True)
+            if out.returncode:
+                sys.exit(f"run on {calls:,} calls failed:\n{out.stderr[-3000:]}")
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(runs[-1], file=sys.stderr)
         total = statistics.median(r["total_s"] for r in runs)

@@ -94,3 +94,14 @@ def test_a_number_last_active_before_the_windows_has_zero_counts_not_missing(tmp
     folder = write_world(tmp_path, calls=[call("a", "x", "out", "2023-12-01 10:00:00")])
     table, _ = build_features(folder, snapshots("a"))
     assert table.loc[0, "calls_out_w30"] == 0 and pd.isna(table.loc[0, "duration_mean_out_w30"])
+
+
+@pytest.mark.slow
+def test_computing_in_several_passes_gives_the_same_table(tmp_path):
+    from feature_worlds import family_world
+
+    folder = write_world(tmp_path, **family_world())
+    snaps = pd.concat([snapshots("A", "B", "E", "Z"), snapshots("A", "B", as_of=pd.Timestamp("2024-03-26"))], ignore_index=True)
+    one, _ = build_features(folder, snaps)
+    three, _ = build_features(folder, snaps, snapshots_per_pass=2)
+    pd.testing.assert_frame_equal(one, three)

@@ -27,7 +27,8 @@ from fraudml.tables import write_atomic
 FAMILIES = (volume, diversity, reciprocity, durations, timing, location, devices, account, sms_data, graph)
 DEFAULT_WINDOWS = (1, 7, 30)
 DEFAULT_LABEL_DELAY_DAYS = 7
-EVENT_TABLES = ("calls", "sms")  # a count from these is 0, not missing, for a number that had no such event
+EVENT_TABLES = ("calls", "sms")
+SNAPSHOTS_PER_PASS = 250_000  # about 12M calls a pass at 50 calls a number  # a count from these is 0, not missing, for a number that had no such event
 
 
 def feature_spec(windows=DEFAULT_WINDOWS, label_delay_days: int = DEFAULT_LABEL_DELAY_DAYS) -> FeatureSpec:
@@ -100,12 +101,14 @@ def build_features(
     engine: str = "duckdb",
     memory_limit: str | None = None,
     threads: int | None = None,
+    snapshots_per_pass: int = SNAPSHOTS_PER_PASS,
 ) -> tuple[pd.DataFrame, FeatureSpec]:
     """The feature table of ``snapshots`` (msisdn, as_of[, label, fraud_type]) from the canonical tables in ``data_dir``.
 
     Features use events strictly before each as_of. Returns the table (msisdn,
     as_of, label, fraud_type, then the features in spec order; one row per
-    snapshot, in the given order) and its spec.
+    snapshot, in the given order) and its spec. Many snapshots are computed in
+    passes of at most ``snapshots_per_pass``, so memory stays bounded.
     """
     windows = check_windows(windows)
     snaps = check_snapshots(snapshots)
@@ -114,9 +117,22 @@ def build_features(
     tables = load_tables(con, data_dir)
     keyed = snaps[list(ID_COLUMNS)].assign(_row=range(len(snaps)))
     s_all = register(con, "snapshots", pa.Table.from_pandas(keyed, preserve_index=False))
-    ctx = Context(tables, s_all.select(*KEY), windows, label_delay_days)
+    passes = max(1, -(-len(snaps) // max(1, snapshots_per_pass)))
+    shared = {"as_of_dates": s_all.select("as_of").distinct().cache()}
+    computed = []
+    for i in range(passes):
+        batch = s_all.filter(s_all._row % passes == i) if passes > 1 else s_all
+        ctx = Context(tables, batch.select(*KEY), windows, label_delay_days, shared=shared)
+        computed.append(_compute(ctx, batch, tables, spec))
+        ctx.release()
+    features = pd.concat(computed).sort_values("_row").reset_index(drop=True).drop(columns="_row")
+    table = pd.concat([snaps[[*ID_COLUMNS, *TARGET_COLUMNS]], features[spec.names]], axis=1)
+    return table, spec
 
-    result = s_all.left_join(_seen(ctx, tables), KEY)
+
+def _compute(ctx: Context, batch, tables: Tables, spec: FeatureSpec) -> pd.DataFrame:
+    """Every family's features for one batch of snapshots (with their ``_row``), nulls and zeros as the spec says."""
+    result = batch.left_join(_seen(ctx, tables), KEY)
     for family in FAMILIES:
         for part in family.features(ctx).parts:
             result = result.left_join(part, KEY)
@@ -129,10 +145,7 @@ def build_features(
         elif d.dtype == "int64" and d.source.split(".")[0].split("+")[0] in EVENT_TABLES:
             value = ibis.coalesce(value, 0)
         columns[d.name] = ibis.ifelse(result._seen.notnull(), value, ibis.null().cast(d.dtype))
-    computed = result.select("_row", **columns).to_pyarrow().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
-    computed = computed.sort_values("_row").reset_index(drop=True).drop(columns="_row")
-    table = pd.concat([snaps[[*ID_COLUMNS, *TARGET_COLUMNS]], computed[spec.names]], axis=1)
-    return table, spec
+    return result.select("_row", **columns).to_pyarrow().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
 def feature_table_arrow(table: pd.DataFrame, spec: FeatureSpec) -> pa.Table:

@@ -86,7 +86,8 @@ class Context:
     windows: tuple[int, ...] = (1, 7, 30)
     label_delay_days: int = 7
     materialise: bool = True  # False for an unbound context (spec and catalogue only)
-    _links: dict = field(default_factory=dict, repr=False)
+    shared: dict = field(default_factory=dict, repr=False)  # intermediates over all snapshots, kept across passes
+    _cached: list = field(default_factory=list, repr=False)
 
     @property
     def lookback(self) -> int:
@@ -97,7 +98,24 @@ class Context:
         return lag_s <= days * DAY_S
 
     def cache(self, table):
-        return table.cache() if self.materialise else table
+        if not self.materialise:
+            return table
+        cached = table.cache()
+        self._cached.append(cached)
+        return cached
+
+    def _shared(self, key: str, make):
+        """An intermediate over every snapshot date (not just this pass's), computed once and kept."""
+        if key not in self.shared:
+            table = make()
+            self.shared[key] = table.cache() if self.materialise else table
+        return self.shared[key]
+
+    def release(self) -> None:
+        """Drop this pass's materialised intermediates."""
+        for table in self._cached:
+            table.release()
+        self._cached.clear()
 
     def _window_events(self, name: str, time_col: str, days: int | None = None):
         """Events of ``name`` in [as_of - days, as_of) for each snapshot, with their lag in seconds."""
@@ -188,32 +206,34 @@ class Context:
         out = cw.filter(cw.direction == "out")
         return self.cache(out.group_by([*KEY, out.started_at.date().name("day"), "hour"]).aggregate(n=out.count()))
 
-    @cached_property
+    @property
     def as_of_dates(self):
-        return self.snapshots.select("as_of").distinct()
+        return self._shared("as_of_dates", lambda: self.snapshots.select("as_of").distinct())
 
-    @cached_property
+    @property
     def confirmed_fraud(self):
         """Fraud numbers known at each snapshot date: confirmed before as_of minus the label delay.
 
         Labels without a confirmation time (null labelled_at) never count: when
         they became known is unknown, so using them could leak the future.
         """
-        labels = self.tables["labels"]
-        fraud = labels.filter((labels.label == 1) & labels.labelled_at.notnull()).select("msisdn", "labelled_at")
-        d = self.as_of_dates
-        known = d.join(fraud, fraud.labelled_at < d.as_of - ibis.interval(days=self.label_delay_days))
-        return self.cache(known.select("as_of", fraud_msisdn=known.msisdn).distinct())
+        def make():
+            labels = self.tables["labels"]
+            fraud = labels.filter((labels.label == 1) & labels.labelled_at.notnull()).select("msisdn", "labelled_at")
+            d = self.as_of_dates
+            known = d.join(fraud, fraud.labelled_at < d.as_of - ibis.interval(days=self.label_delay_days))
+            return known.select("as_of", fraud_msisdn=known.msisdn).distinct()
+        return self._shared("confirmed_fraud", make)
 
     def windowed_links(self, column: str):
         """(as_of, value, msisdn): numbers in contact with each counterpart, or using each IMEI, in the lookback."""
-        if column not in self._links:
+        def make():
             calls = self.tables["calls"]
             d = self.as_of_dates
             j = d.join(calls, [calls.started_at < d.as_of, calls.started_at >= d.as_of - ibis.interval(days=self.lookback),
                                calls[column].notnull()])
-            self._links[column] = self.cache(j.select("as_of", value=j[column], msisdn=j.msisdn).distinct())
-        return self._links[column]
+            return j.select("as_of", value=j[column], msisdn=j.msisdn).distinct()
+        return self._shared(f"links_{column}", make)
 
     @cached_property
     def device_links(self):
