@@ -33,3 +33,14 @@ def test_unreadable_input_is_one_message_not_a_traceback(tmp_path):
     assert run.returncode == 2
     assert "calls.parquet: cannot read as Parquet" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_simulate_writes_a_world_that_starts_on_the_given_day(tmp_path):
+    run = fraudml("simulate", "--subscribers", 200, "--days", 3, "--start", "2021-03-01", "--out", tmp_path)
+    assert run.returncode == 0, run.stderr
+    calls = pd.read_parquet(tmp_path / "calls.parquet")
+    assert calls["started_at"].min() >= pd.Timestamp("2021-03-01")
+    assert calls["started_at"].max() < pd.Timestamp("2021-03-04")
+    assert "calls" in run.stderr and "quarantined" in run.stderr
+    bad = fraudml("simulate", "--start", "March", "--out", tmp_path / "x")
+    assert bad.returncode == 2 and "--start 'March' is not a date" in bad.stderr

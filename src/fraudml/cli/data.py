@@ -6,10 +6,12 @@ import time
 from enum import Enum
 from pathlib import Path
 
+import pandas as pd
 import typer
 from rich.table import Table
 
 from fraudml.cli.app import app, console
+from fraudml.errors import InputError
 from fraudml.tables import TABLES, read_table
 from fraudml.validation import Validated, validate
 
@@ -42,24 +44,27 @@ def simulate(
     subscribers: int = typer.Option(20_000, min=10, help="subscribers in the world"),
     days: int = typer.Option(30, min=1, help="days of activity"),
     seed: int = typer.Option(0, help="random seed: the same seed gives the same world"),
+    start: str = typer.Option("2020-01-01", help="first day of the world (YYYY-MM-DD)"),
     format: Format = typer.Option(Format.canonical, "--format", help="canonical Parquet tables, or the Sichuan competition's CSV files"),
 ) -> None:
     """Simulate a synthetic operator world (the built-in data)."""
     from fraudml.simulate import simulate as simulate_world
 
-    start = time.perf_counter()
+    if pd.isna(pd.to_datetime(start, format="%Y-%m-%d", errors="coerce")):
+        raise InputError(f"--start {start!r} is not a date (YYYY-MM-DD)")
+    began = time.perf_counter()
     with console.status(f"simulating {subscribers:,} subscribers over {days} days"):
-        tables = simulate_world(preset=preset.value, subscribers=subscribers, days=days, seed=seed)
+        tables = simulate_world(preset=preset.value, subscribers=subscribers, days=days, seed=seed, start=start)
     if format is Format.sichuan:
         from fraudml.ingest.sichuan import write_sichuan
 
         written = write_sichuan(tables, out)
-        console.print(f"wrote {len(written)} Sichuan-format files to {out} in {time.perf_counter() - start:.1f}s")
+        console.print(f"wrote {len(written)} Sichuan-format files to {out} in {time.perf_counter() - began:.1f}s")
         return
     from fraudml.validation import validate_and_write
 
     results = validate_and_write(tables, out)
-    print_counts(results, f"simulated world in {out} ({time.perf_counter() - start:.1f}s)")
+    print_counts(results, f"simulated world in {out} ({time.perf_counter() - began:.1f}s)")
 
 
 ingest_app = typer.Typer(help="Bring raw tables of a known format into canonical tables.", no_args_is_help=True)
