@@ -24,6 +24,8 @@ def test_describe_writes_value_window_and_typical():
 def test_format_value_by_unit():
     flag = FeatureDef("shares_device", "int64", "devices", "shares a device", unit="flag")
     assert format_value(flag, 1) == "yes" and format_value(flag, 0) == "no"
+    closed = FeatureDef("account_closed", "int64", "account", "1 when the account was closed before as_of", unit="flag")
+    assert describe(closed, 1, 0) == "the account was closed before as_of: yes (typical: no)"
     assert format_value(DISTINCT, 1234.0) == "1,234"
     assert format_value(ARPU, float("nan")) == "missing"
 

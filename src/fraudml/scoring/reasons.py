@@ -9,6 +9,7 @@ its value and the typical value among training numbers, e.g.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -52,9 +53,17 @@ def _window(feature: FeatureDef) -> str:
     return " in the last day" if w == 1 else f" in the last {w} days"
 
 
+def _subject(feature: FeatureDef) -> str:
+    """The description, without the '1 when' of a flag's definition: 'the account has no home city'."""
+    text = feature.description or feature.name
+    if feature.unit.strip().lower() in FLAG_UNITS:
+        text = re.sub(r"^1 (when|if) ", "", text)
+    return text
+
+
 def describe(feature: FeatureDef, value: float | None, typical: float | None = None) -> str:
     """One reason: '<description><window>: <value> (typical: <median in training>)'."""
-    text = f"{feature.description or feature.name}{_window(feature)}: {format_value(feature, value)}"
+    text = f"{_subject(feature)}{_window(feature)}: {format_value(feature, value)}"
     if typical is not None and not pd.isna(typical):
         text += f" (typical: {format_value(feature, typical)})"
     return text
