@@ -83,7 +83,7 @@ def score(
     write_scores(scores_table(result.scores, meta), out)
     write_rejects(result.rejects, out)
     warn = drifted(result.drift, WARN_PSI)
-    write_json({**meta, "rows": result.scored + result.rejected, "warn_psi": WARN_PSI, "drifted": warn,
+    write_json({**meta, "numbers_in": result.numbers_in, "warn_psi": WARN_PSI, "drifted": warn,
                 "features": result.drift.round(6).astype(object).where(result.drift.notna(), None).to_dict("records")},
                drift_path(out))
 
