@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,20 +195,28 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(table: pa.Table, path: str | Path) -> Path:
-    """Write a Parquet file so that ``path`` never holds a half-written file."""
+def replace_atomically(path: str | Path, write: Callable[[str], object]) -> Path:
+    """Run ``write(tmp)`` on a temporary file beside ``path``, then rename it into place.
+
+    ``path`` never holds a half-written file: a failed write leaves it as it was.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
-        pq.write_table(table, tmp, compression="zstd")
+        write(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes owner-only files; outputs are shared like any other
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_atomic(table: pa.Table, path: str | Path) -> Path:
+    """Write a Parquet file so that ``path`` never holds a half-written file."""
+    return replace_atomically(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
 def write_table(df: pd.DataFrame, folder: str | Path, name: str) -> Path:

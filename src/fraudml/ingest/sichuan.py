@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 from fraudml.errors import InputError
 from fraudml.ingest import sichuan_format as fmt
 from fraudml.pseudonymise import key_from_env, pseudonymise_table
-from fraudml.tables import TABLES, write_table
+from fraudml.tables import TABLES, replace_atomically, write_table
 from fraudml.validation import Validated, validate, write_quarantine
 
 log = logging.getLogger(__name__)
@@ -223,19 +223,14 @@ def _write_csv(table: pa.Table, path: str, quoting: str) -> None:
 def _write_csv_atomic(df: pd.DataFrame, path: Path) -> Path:
     """Unquoted like the competition's files, unless a value holds a comma, quote or newline."""
     table = pa.Table.from_pandas(df, preserve_index=False)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+
+    def write(tmp: str) -> None:
         try:
             _write_csv(table, tmp, "none")
         except pa.ArrowInvalid:
             _write_csv(table, tmp, "needed")
-        os.chmod(tmp, 0o644)  # mkstemp makes files only their owner can read
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    return replace_atomically(path, write)
 
 
 def write_sichuan(tables: dict[str, pd.DataFrame], out: str | Path) -> list[Path]:

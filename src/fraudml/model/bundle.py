@@ -11,8 +11,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from fraudml.features.spec import FeatureSpec
 from fraudml.model.calibration import Calibrator
 from fraudml.model.inputs import feature_columns
 from fraudml.model.thresholds import decide
+from fraudml.tables import replace_atomically
 
 FILES = ("model.txt", "feature_spec.json", "calibrator.json", "thresholds.json", "reference.json", "metadata.json")
 SPEC_HASH_ATTR = "feature_spec_hash"  # DataFrame.attrs key a feature frame may carry
@@ -80,10 +79,7 @@ class ModelBundle:
             "metadata.json": _json(self.metadata),
         }
         for name, text in texts.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(text)
-            os.replace(tmp, folder / name)
+            replace_atomically(folder / name, lambda tmp, text=text: Path(tmp).write_text(text))
         return folder
 
     @classmethod

@@ -8,9 +8,6 @@ end, never rename or retype one.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from fraudml.errors import InputError
-from fraudml.tables import write_atomic
+from fraudml.tables import replace_atomically, write_atomic
 
 SCHEMA_VERSION = "1"
 
@@ -83,26 +80,12 @@ def rejects_table(rejects: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(rejects[REJECTS.names], schema=REJECTS, preserve_index=False)
 
 
-def _write_atomic_with(path: Path, write: Callable[[str], None]) -> Path:
-    """Run ``write(tmp)`` on a temporary file beside ``path``, then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_scores(table: pa.Table, out: str | Path) -> Path:
     """Write the scores as Parquet or CSV (by suffix); ``out`` never holds a half-written file."""
     out = check_out(out)
     if out.suffix == ".parquet":
         return write_atomic(table, out)
-    return _write_atomic_with(out, lambda tmp: pacsv.write_csv(table, tmp))
+    return replace_atomically(out, lambda tmp: pacsv.write_csv(table, tmp))
 
 
 def write_rejects(rejects: pd.DataFrame, out: str | Path) -> Path:
@@ -112,4 +95,4 @@ def write_rejects(rejects: pd.DataFrame, out: str | Path) -> Path:
 
 def write_json(data: dict, path: str | Path) -> Path:
     text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-    return _write_atomic_with(Path(path), lambda tmp: Path(tmp).write_text(text))
+    return replace_atomically(Path(path), lambda tmp: Path(tmp).write_text(text))
