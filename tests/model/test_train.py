@@ -1,4 +1,3 @@
-import numpy as np
 import pytest
 
 from fraudml.errors import InputError
