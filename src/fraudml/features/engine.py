@@ -107,7 +107,8 @@ def load_tables(con, data_dir: str | Path) -> Tables:
         path = table_path(data_dir, name)
         if path is None:  # an empty stand-in keeps every expression valid; its features come out null
             absent.add(name)
-            tables[name] = register(con, f"absent_{name}", schema.arrow_schema().empty_table())
+            empty = register(con, f"absent_{name}", schema.arrow_schema().empty_table())
+            tables[name] = empty.select(**{c.name: empty[c.name].cast(_ibis_type(c.type)) for c in schema.columns})
             continue
         present = _parquet_columns(path)
         absent_required = [c for c in schema.required if c not in present]

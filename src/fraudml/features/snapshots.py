@@ -31,20 +31,25 @@ from fraudml.features.engine import Tables, connect, load_tables, register
 SPECS = "end, weekly, every:N (days), auto, or a .parquet/.csv file with msisdn and as_of"
 
 
-def _activity_days(tables: Tables):
-    """Distinct (msisdn, day) with a call or an SMS."""
+def _events(tables: Tables):
+    """(msisdn, at) of every call and SMS."""
     calls, sms = tables["calls"], tables["sms"]
-    return ibis.union(calls.select("msisdn", day=calls.started_at.date()),
-                      sms.select("msisdn", day=sms.sent_at.date()), distinct=True)
+    return ibis.union(calls.select("msisdn", at=calls.started_at), sms.select("msisdn", at=sms.sent_at))
+
+
+def first_events(tables: Tables):
+    """(msisdn, first): when each number made or received its first call or SMS."""
+    events = _events(tables)
+    return events.group_by("msisdn").aggregate(first=events.at.min())
 
 
 def data_span(tables: Tables) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First day with activity, and the day after the last one (the end of the data as an as_of)."""
-    days = _activity_days(tables)
-    span = days.aggregate(first=days.day.min(), last=days.day.max()).to_pandas().iloc[0]
+    events = _events(tables)
+    span = events.aggregate(first=events.at.min(), last=events.at.max()).to_pandas().iloc[0]
     if pd.isna(span["first"]):
         raise InputError("the data has no calls or SMS: cannot place snapshots")
-    return pd.Timestamp(span["first"]), pd.Timestamp(span["last"]) + pd.Timedelta(days=1)
+    return pd.Timestamp(span["first"]).normalize(), pd.Timestamp(span["last"]).normalize() + pd.Timedelta(days=1)
 
 
 def schedule_dates(tables: Tables, every_days: int | None) -> list[pd.Timestamp]:
@@ -61,24 +66,27 @@ def schedule_dates(tables: Tables, every_days: int | None) -> list[pd.Timestamp]
     return sorted(dates)
 
 
-def active_snapshots(con, tables: Tables, dates: list[pd.Timestamp], active_days: int | None = None) -> pd.DataFrame:
+def active_snapshots(con, tables: Tables, dates: list[pd.Timestamp], active_days: int | None = None,
+                     first=None) -> pd.DataFrame:
     """(msisdn, as_of) for every number with a call or an SMS before as_of (within ``active_days`` when given)."""
-    days = _activity_days(tables)
     d = register(con, "snapshot_dates", pa.table({"as_of": pa.array(pd.to_datetime(dates).astype("datetime64[us]"))}))
-    day = days.day.cast("timestamp")
-    recent = [day >= d.as_of - ibis.interval(days=active_days)] if active_days else []
-    j = d.join(days, [day < d.as_of, *recent])
+    if active_days:
+        events = _events(tables)
+        j = d.join(events, [events.at < d.as_of, events.at >= d.as_of - ibis.interval(days=active_days)])
+    else:  # active at any time before: the first event is enough
+        first = first_events(tables) if first is None else first
+        j = d.join(first, first["first"] < d.as_of)
     out = j.select("msisdn", "as_of").distinct().to_pandas()
     return out.sort_values(["as_of", "msisdn"]).reset_index(drop=True)
 
 
-def first_activity(con, tables: Tables, numbers: pd.Series) -> pd.Series:
+def first_activity(con, tables: Tables, numbers: pd.Series, first=None) -> pd.Series:
     """Day of each number's first call or SMS (NaT when none), indexed by msisdn."""
-    days = _activity_days(tables)
+    first = first_events(tables) if first is None else first
     wanted = register(con, "snapshot_numbers", pa.table({"msisdn": pa.array(numbers.unique().astype(object), pa.string())}))
-    j = days.join(wanted, "msisdn")
-    firsts = j.group_by("msisdn").aggregate(first=j.day.min()).to_pandas()
-    return pd.to_datetime(firsts.set_index("msisdn")["first"])
+    j = first.join(wanted, "msisdn")
+    firsts = j.select("msisdn", "first").to_pandas()
+    return pd.to_datetime(firsts.set_index("msisdn")["first"]).dt.normalize()
 
 
 def label_snapshots(snapshots: pd.DataFrame, labels: pd.DataFrame | None,
@@ -136,11 +144,12 @@ def make_snapshots(data_dir: str | Path, spec: str | None = None, *, as_of: str 
     con = connect(engine, memory_limit=memory_limit)
     tables = load_tables(con, data_dir)
     labels = None if "labels" in tables.absent else tables["labels"].to_pandas()
+    first = first_events(tables).cache()
     if as_of is not None:
         date = pd.to_datetime(as_of, errors="coerce")
         if pd.isna(date) or date != date.normalize():
             raise InputError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)")
-        snaps = active_snapshots(con, tables, [date], active_days)
+        snaps = active_snapshots(con, tables, [date], active_days, first)
     elif Path(spec).suffix in (".parquet", ".csv"):
         path = Path(spec)
         if not path.exists():
@@ -148,8 +157,8 @@ def make_snapshots(data_dir: str | Path, spec: str | None = None, *, as_of: str 
         snaps = _read_snapshot_file(path)
     else:
         every = _parse_spec(spec, labels)
-        snaps = active_snapshots(con, tables, schedule_dates(tables, every), active_days)
-    return label_snapshots(snaps, labels, first_activity(con, tables, snaps["msisdn"]))
+        snaps = active_snapshots(con, tables, schedule_dates(tables, every), active_days, first)
+    return label_snapshots(snaps, labels, first_activity(con, tables, snaps["msisdn"], first))
 
 
 def _parse_spec(spec: str, labels: pd.DataFrame | None) -> int | None:
