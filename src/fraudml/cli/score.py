@@ -36,6 +36,19 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True)
 
 
+def _show_top(scores, n: int) -> None:
+    """The first ``n`` numbers by rank, as an analyst would read them."""
+    from rich.table import Table
+
+    top = scores.nsmallest(n, "rank")
+    table = Table(title=f"top {len(top)} of {len(scores):,} scored numbers", title_justify="left")
+    for col in ("rank", "msisdn", "score", "decision", "reason_1"):
+        table.add_column(col, justify="right" if col in ("rank", "score") else "left")
+    for row in top.itertuples():
+        table.add_row(str(row.rank), str(row.msisdn), f"{row.score:.3f}", str(row.decision), str(row.reason_1 or ""))
+    console.print(table)
+
+
 @app.command()
 def score(
     model: str = typer.Option(..., "--model", help="model bundle folder, or an MLflow model URI such as models:/fraudml@champion"),
@@ -47,6 +60,7 @@ def score(
     numbers: Path | None = typer.Option(None, "--numbers", help="score only these numbers (text file, one a line; or CSV/Parquet with an msisdn column)"),
     features: Path | None = typer.Option(None, "--features", help="score a feature table already built (instead of --data and --as-of)"),
     chunk_size: int = typer.Option(100_000, "--chunk-size", min=1, help="numbers per chunk (bounds memory)"),
+    show: int = typer.Option(10, "--show", min=0, help="print this many of the top-ranked numbers"),
 ) -> None:
     """Score numbers: calibrated score, rank, decision and top reasons, one row per number."""
     from fraudml.scoring.drift import WARN_PSI, drifted
@@ -87,6 +101,8 @@ def score(
                 "features": result.drift.round(6).astype(object).where(result.drift.notna(), None).to_dict("records")},
                drift_path(out))
 
+    if show:
+        _show_top(result.scores, show)
     console.print(f"{result.summary()}; wrote {out} in {time.perf_counter() - start:.1f}s", highlight=False)
     if warn:
         console.print(f"[yellow]drift:[/] PSI above {WARN_PSI} for {', '.join(warn)} (see {drift_path(out)})", highlight=False)
