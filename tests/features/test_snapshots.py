@@ -83,3 +83,20 @@ def test_a_snapshot_file_without_as_of_is_refused(world, tmp_path):
 def test_as_of_must_be_a_date(world):
     with pytest.raises(InputError, match="not a date"):
         make_snapshots(world([]), as_of="2024-03-31 12:00")
+
+
+def test_account_records_alone_give_one_snapshot_per_open_account_with_labels_as_given(tmp_path):
+    from fraudml.tables import write_table
+
+    write_table(pd.DataFrame({
+        "msisdn": ["a", "b", "c", "d"],
+        "activated_at": [None, pd.Timestamp("2020-01-01"), pd.Timestamp("2020-05-01"), None],
+        "closed_at": [None, None, None, pd.Timestamp("2020-03-01")],
+    }), tmp_path, "accounts")
+    write_table(pd.DataFrame({"msisdn": ["a", "b", "c", "d"], "label": [1, 0, 1, 1], "fraud_type": ["x", None, "x", "x"]}),
+                tmp_path, "labels")
+    snaps = make_snapshots(tmp_path, as_of="2020-04-01")
+    # c opens after as_of, d was shut down before it; a's fraud start is unknown, so its label stands
+    assert snaps["msisdn"].tolist() == ["a", "b"]
+    assert snaps["label"].tolist() == [1, 0]
+    assert (snaps["as_of"] == pd.Timestamp("2020-04-01")).all()

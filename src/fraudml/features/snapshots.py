@@ -80,6 +80,17 @@ def active_snapshots(con, tables: Tables, dates: list[pd.Timestamp], active_days
     return out.sort_values(["as_of", "msisdn"]).reset_index(drop=True)
 
 
+def open_accounts(tables: Tables, as_of: pd.Timestamp) -> pd.DataFrame:
+    """(msisdn, as_of) for every account activated before as_of (or at an unknown time) and not closed before it."""
+    a = tables["accounts"]
+    at = ibis.literal(as_of.to_pydatetime())
+    opened = a.activated_at.isnull() | (a.activated_at < at)
+    still_open = a.closed_at.isnull() | (a.closed_at >= at)
+    out = a.filter(opened & still_open).select("msisdn").distinct().to_pandas()
+    out["as_of"] = pd.Series(as_of, index=out.index).astype("datetime64[us]")
+    return out.sort_values("msisdn").reset_index(drop=True)
+
+
 def first_activity(con, tables: Tables, numbers: pd.Series, first=None) -> pd.Series:
     """Day of each number's first call or SMS (NaT when none), indexed by msisdn."""
     first = first_events(tables) if first is None else first
@@ -144,11 +155,16 @@ def make_snapshots(data_dir: str | Path, spec: str | None = None, *, as_of: str 
     con = connect(engine, memory_limit=memory_limit)
     tables = load_tables(con, data_dir)
     labels = None if "labels" in tables.absent else tables["labels"].to_pandas()
-    first = first_events(tables).cache()
     if as_of is not None:
         date = pd.to_datetime(as_of, errors="coerce")
         if pd.isna(date) or date != date.normalize():
             raise InputError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)")
+        if {"calls", "sms"} <= tables.absent:
+            # account records only (like the Sichuan user table): activity, and so when a fraud
+            # started, is unknown; every account open at as_of is a snapshot with its label as given
+            return label_snapshots(open_accounts(tables, date), labels)
+    first = first_events(tables).cache()
+    if as_of is not None:
         snaps = active_snapshots(con, tables, [date], active_days, first)
     elif Path(spec).suffix in (".parquet", ".csv"):
         path = Path(spec)
