@@ -100,3 +100,20 @@ def test_account_records_alone_give_one_snapshot_per_open_account_with_labels_as
     assert snaps["msisdn"].tolist() == ["a", "b"]
     assert snaps["label"].tolist() == [1, 0]
     assert (snaps["as_of"] == pd.Timestamp("2020-04-01")).all()
+
+
+def test_numbers_that_stopped_paying_before_as_of_are_left_out_when_no_closing_dates_exist(tmp_path):
+    from fraudml.tables import write_table
+
+    write_table(pd.DataFrame({"msisdn": ["paid", "stopped", "never", "no_months"]}), tmp_path, "accounts")
+    write_table(pd.DataFrame({
+        "msisdn": ["paid", "paid", "stopped", "stopped", "never", "never"],
+        "month": pd.to_datetime(["2020-02-01", "2020-03-01"] * 3),
+        "arpu": [10.0, 12.0, 30.0, None, None, None],
+    }), tmp_path, "account_months")
+    write_table(pd.DataFrame({"msisdn": ["paid", "stopped", "never", "no_months"], "label": [0, 1, 1, 0]}), tmp_path, "labels")
+    # March is the last month completed before 2020-04-15; the April spend is not known yet
+    snaps = make_snapshots(tmp_path, as_of="2020-04-15")
+    assert snaps["msisdn"].tolist() == ["no_months", "paid"]
+    # before March ended, February decides: 'stopped' still paid then
+    assert make_snapshots(tmp_path, as_of="2020-03-20")["msisdn"].tolist() == ["no_months", "paid", "stopped"]

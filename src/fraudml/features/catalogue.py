@@ -58,13 +58,17 @@ confirmation time, else `weekly`), or a `.parquet`/`.csv` file of (msisdn,
 as_of) rows. `--as-of DATE` makes one snapshot date.
 
 * A schedule snapshots every number with a call or an SMS before `as_of`
-  (`--active-days N`: within the last N days).
+  (`--active-days N`: within the last N days). A source with account records
+  only (no calls, no SMS) snapshots every account open at `as_of`.
 * **The fraud has started** when the number has made or received its first call
   or SMS.
 * **Positive** (`label` 1): a fraud number whose fraud has started before
   `as_of` and that was not yet confirmed at `as_of` (`labelled_at` null, or on
   or after `as_of`).
-* **Left out**: a fraud number confirmed before `as_of`; it is already blocked.
+* **Left out**: a fraud number confirmed before `as_of`, and any number shut
+  down before `as_of` (`closed_at`; where no account has a closing date, a
+  number with monthly spend records but none for the last month completed
+  before `as_of`, see docs/sichuan-model.md): they are already blocked.
 * **Negative** (`label` 0): a normal number.
 * **Unknown** (`label` null): a number without a label, or a fraud number
   whose activity starts on or after `as_of`.

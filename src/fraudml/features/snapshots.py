@@ -91,6 +91,33 @@ def open_accounts(tables: Tables, as_of: pd.Timestamp) -> pd.DataFrame:
     return out.sort_values("msisdn").reset_index(drop=True)
 
 
+def drop_shut_down(snapshots: pd.DataFrame, tables: Tables) -> pd.DataFrame:
+    """Leave out snapshots of numbers already shut down at as_of, like confirmed fraud: they are already blocked.
+
+    Where the source records closing dates, ``closed_at`` says it. Where no account has one
+    (the Sichuan tables), a number with monthly spend records but none for the last month
+    completed before as_of has stopped paying: it was shut down (docs/sichuan-model.md).
+    """
+    accounts = tables["accounts"]
+    if "accounts" not in tables.absent and accounts.closed_at.notnull().any().to_pandas():
+        closed = accounts.filter(accounts.closed_at.notnull()).select("msisdn", "closed_at").to_pandas()
+        at = snapshots.merge(closed, on="msisdn", how="left")["closed_at"]
+        return snapshots[~(at < snapshots["as_of"]).to_numpy()].reset_index(drop=True)
+    if "account_months" in tables.absent:
+        return snapshots
+    months = tables["account_months"].select("msisdn", "month", "arpu").to_pandas()
+    if months.empty:
+        return snapshots
+    months["month"] = pd.to_datetime(months["month"])
+    last_month = (snapshots["as_of"].dt.to_period("M").dt.to_timestamp() - pd.DateOffset(months=1)).astype("datetime64[us]")
+    paid = months[months["arpu"].notna()][["msisdn", "month"]].assign(paid=True)
+    paid["month"] = paid["month"].astype("datetime64[us]")
+    key = pd.DataFrame({"msisdn": snapshots["msisdn"], "month": last_month})
+    paid_last = key.merge(paid.drop_duplicates(), on=["msisdn", "month"], how="left")["paid"].fillna(False).astype(bool)
+    has_months = snapshots["msisdn"].isin(set(months["msisdn"]))
+    return snapshots[(paid_last | ~has_months).to_numpy()].reset_index(drop=True)
+
+
 def first_activity(con, tables: Tables, numbers: pd.Series, first=None) -> pd.Series:
     """Day of each number's first call or SMS (NaT when none), indexed by msisdn."""
     first = first_events(tables) if first is None else first
@@ -162,7 +189,7 @@ def make_snapshots(data_dir: str | Path, spec: str | None = None, *, as_of: str 
         if {"calls", "sms"} <= tables.absent:
             # account records only (like the Sichuan user table): activity, and so when a fraud
             # started, is unknown; every account open at as_of is a snapshot with its label as given
-            return label_snapshots(open_accounts(tables, date), labels)
+            return label_snapshots(drop_shut_down(open_accounts(tables, date), tables), labels)
     first = first_events(tables).cache()
     if as_of is not None:
         snaps = active_snapshots(con, tables, [date], active_days, first)
@@ -174,6 +201,7 @@ def make_snapshots(data_dir: str | Path, spec: str | None = None, *, as_of: str 
     else:
         every = _parse_spec(spec, labels)
         snaps = active_snapshots(con, tables, schedule_dates(tables, every), active_days, first)
+    snaps = drop_shut_down(snaps, tables)
     return label_snapshots(snaps, labels, first_activity(con, tables, snaps["msisdn"], first))
 
 
