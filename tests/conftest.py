@@ -1,0 +1,52 @@
+"""Fixtures shared across the test folders."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+
+@pytest.fixture
+def local_server(tmp_path):
+    """Start a server command on 127.0.0.1, wait until it is healthy, and always stop it afterwards.
+
+    Returns ``start(command, health_path, **popen) -> base_url``; the command is
+    given the port through ``{port}`` in its arguments.
+    """
+    running = []
+
+    def start(command: list[str], health_path: str, *, timeout_s: float = 180, **popen) -> str:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        log_path = tmp_path / f"server-{port}.log"
+        log = open(log_path, "wb")
+        proc = subprocess.Popen([str(part).format(port=port) for part in command], stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True, **popen)
+        running.append((proc, log))
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                with urllib.request.urlopen(url + health_path, timeout=2) as response:
+                    if response.status == 200:
+                        return url
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{command[0]} did not come up at {url}: {log_path.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.5)
+
+    yield start
+    for proc, log in running:
+        os.killpg(proc.pid, signal.SIGTERM)  # the server and its workers are one process group
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        log.close()
