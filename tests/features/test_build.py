@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -105,3 +106,15 @@ def test_computing_in_several_passes_gives_the_same_table(tmp_path):
     one, _ = build_features(folder, snaps)
     two, _ = build_features(folder, snaps, snapshots_per_pass=3)
     pd.testing.assert_frame_equal(one, two)
+
+
+def test_steady_rounds_away_the_last_bits_only():
+    from fraudml.features.build import steady
+
+    x = 0.1 + 0.2  # 0.30000000000000004
+    df = pd.DataFrame({"a": [x, np.nextafter(x, 1), 123456.789012345, 0.0, np.nan], "n": pd.array([1, 2, 3, None, 5], dtype="Int64")})
+    out = steady(df, ["a", "n"])
+    assert out["a"].iloc[0] == out["a"].iloc[1] == 0.3
+    assert out["a"].iloc[2] == 123456.789
+    assert out["a"].iloc[3] == 0.0 and np.isnan(out["a"].iloc[4])
+    pd.testing.assert_series_equal(out["n"], df["n"])

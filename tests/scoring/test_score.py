@@ -98,18 +98,6 @@ def test_a_model_trained_on_another_spec_is_refused():
     check_spec(LinearBundle(), FeatureSpec(SPEC.features))
 
 
-def test_steady_rounds_away_the_last_bits_only():
-    from fraudml.scoring.score import steady
-
-    x = 0.1 + 0.2  # 0.30000000000000004
-    df = pd.DataFrame({"a": [x, np.nextafter(x, 1), 123456.789012345, 0.0, np.nan], "n": pd.array([1, 2, 3, None, 5], dtype="Int64")})
-    out = steady(df, ["a", "n"])
-    assert out["a"].iloc[0] == out["a"].iloc[1] == 0.3
-    assert out["a"].iloc[2] == 123456.789
-    assert out["a"].iloc[3] == 0.0 and np.isnan(out["a"].iloc[4])
-    pd.testing.assert_series_equal(out["n"], df["n"])
-
-
 def test_a_feature_file_scores_each_number_once(tmp_path):
     from fraudml.features.spec import spec_path
     from fraudml.scoring.score import score_feature_file

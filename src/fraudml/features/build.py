@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -126,8 +127,28 @@ def build_features(
         computed.append(_compute(ctx, batch, tables, spec))
         ctx.release()
     features = pd.concat(computed).sort_values("_row").reset_index(drop=True).drop(columns="_row")
-    table = pd.concat([snaps[[*ID_COLUMNS, *TARGET_COLUMNS]], features[spec.names]], axis=1)
+    table = pd.concat([snaps[[*ID_COLUMNS, *TARGET_COLUMNS]], steady(features[spec.names], spec.names)], axis=1)
     return table, spec
+
+
+def steady(features: pd.DataFrame, names: list[str], digits: int = 10) -> pd.DataFrame:
+    """Float features rounded to ``digits`` significant digits.
+
+    The engine sums on several threads in no fixed order, so the last bits of a
+    float feature (an entropy, a coefficient of variation) vary from run to run;
+    rounding them away makes the same data give the same feature table, so the
+    same model and identical score files.
+    """
+    out = features.copy()
+    for name in names:
+        col = out[name]
+        if pd.api.types.is_float_dtype(col):
+            x = col.to_numpy(dtype="float64", na_value=np.nan)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(x))))
+                rounded = np.where(np.isfinite(scale) & (x != 0), np.round(x * scale) / scale, x)
+            out[name] = rounded
+    return out
 
 
 def _compute(ctx: Context, batch, tables: Tables, spec: FeatureSpec) -> pd.DataFrame:

@@ -165,25 +165,6 @@ def settings(spec: FeatureSpec) -> dict:
     return {"windows": spec.windows, "label_delay_days": spec.params.get("label_delay_days", 7)}
 
 
-def steady(features: pd.DataFrame, names: list[str], digits: int = 10) -> pd.DataFrame:
-    """Float features rounded to ``digits`` significant digits.
-
-    The engine sums on several threads in no fixed order, so the last bits of a
-    float feature (an entropy, a coefficient of variation) vary from run to run;
-    rounding them away makes scoring the same input twice give identical files.
-    """
-    out = features.copy()
-    for name in names:
-        col = out[name]
-        if pd.api.types.is_float_dtype(col):
-            x = col.to_numpy(dtype="float64", na_value=np.nan)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(x))))
-                rounded = np.where(np.isfinite(scale) & (x != 0), np.round(x * scale) / scale, x)
-            out[name] = rounded
-    return out
-
-
 def feature_chunks(
     bundle, data: str | Path, numbers: pd.Series, as_of: date, engine: str, chunk_size: int
 ) -> Iterator[pd.DataFrame]:
@@ -196,7 +177,7 @@ def feature_chunks(
         snapshots = pd.DataFrame({"msisdn": part.to_numpy(), "as_of": day})
         features, spec = build_features(data, snapshots, engine=engine, **settings(bundle.spec))
         check_spec(bundle, spec)
-        yield steady(features, spec.names)
+        yield features
 
 
 def _distinct(chunks: Iterable[pd.DataFrame], rejects: list[pd.DataFrame]) -> Iterator[pd.DataFrame]:
