@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from fraudml.errors import InputError
-from fraudml.tables import TABLES, Column, TableSchema, write_atomic
+from fraudml.tables import TABLES, Column, TableSchema, write_atomic, write_table
 
 ROW = "_row"  # 1-based position of the row in its source
 REASON = "_reason"
@@ -193,8 +193,6 @@ def write_quarantine(result: Validated, folder: str | Path) -> Path | None:
 
 def validate_and_write(tables: dict[str, pd.DataFrame], folder: str | Path, sources: dict[str, str] | None = None) -> list[Validated]:
     """Validate each table, write the kept rows as canonical Parquet and the bad rows to quarantine."""
-    from fraudml.tables import write_table
-
     results = []
     for name, df in tables.items():
         result = validate(df, name, (sources or {}).get(name, name))

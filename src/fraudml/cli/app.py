@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import Enum
 
 import typer
 from rich.console import Console
@@ -16,6 +17,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+class DataFormat(str, Enum):
+    """The formats that data folders come in: canonical Parquet tables, or the Sichuan competition's CSV files."""
+
+    canonical = "canonical"
+    sichuan = "sichuan"
+
+
 console = Console(stderr=True, soft_wrap=True)  # messages are read by people and by grep: never wrapped
 
 

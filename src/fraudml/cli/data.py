@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from fraudml.cli.app import app, console
+from fraudml.cli.app import DataFormat, app, console
 from fraudml.errors import InputError
 from fraudml.tables import TABLES, read_table
 from fraudml.validation import Validated, validate
@@ -18,11 +18,6 @@ from fraudml.validation import Validated, validate
 
 class Preset(str, Enum):
     realistic = "realistic"
-    sichuan = "sichuan"
-
-
-class Format(str, Enum):
-    canonical = "canonical"
     sichuan = "sichuan"
 
 
@@ -45,7 +40,7 @@ def simulate(
     days: int = typer.Option(30, min=1, help="days of activity"),
     seed: int = typer.Option(0, help="random seed: the same seed gives the same world"),
     start: str = typer.Option("2020-01-01", help="first day of the world (YYYY-MM-DD)"),
-    format: Format = typer.Option(Format.canonical, "--format", help="canonical Parquet tables, or the Sichuan competition's CSV files"),
+    format: DataFormat = typer.Option(DataFormat.canonical, "--format", help="canonical Parquet tables, or the Sichuan competition's CSV files"),
 ) -> None:
     """Simulate a synthetic operator world (the built-in data)."""
     from fraudml.simulate import simulate as simulate_world
@@ -55,7 +50,7 @@ def simulate(
     began = time.perf_counter()
     with console.status(f"simulating {subscribers:,} subscribers over {days} days"):
         tables = simulate_world(preset=preset.value, subscribers=subscribers, days=days, seed=seed, start=start)
-    if format is Format.sichuan:
+    if format is DataFormat.sichuan:
         from fraudml.ingest.sichuan import write_sichuan
 
         written = write_sichuan(tables, out)

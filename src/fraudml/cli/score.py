@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from fraudml.cli.app import app, console
+from fraudml.cli.app import DataFormat, app, console
 from fraudml.errors import InputError
 
 PARTIAL = 3
@@ -24,11 +24,6 @@ PARTIAL = 3
 class Engine(str, Enum):
     duckdb = "duckdb"
     spark = "spark"
-
-
-class DataFormat(str, Enum):
-    canonical = "canonical"
-    sichuan = "sichuan"
 
 
 def _progress() -> Progress:
