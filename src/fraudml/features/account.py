@@ -30,7 +30,7 @@ def features(ctx: Context) -> Family:
     peers = accounts.select(holder=accounts.id_holder, peer=accounts.msisdn, peer_activated=accounts.activated_at)
     counted = on_id.left_join(peers, [on_id.id_holder == peers.holder,
                                       peers.peer_activated.isnull() | (peers.peer_activated < on_id.as_of)])
-    held = counted.group_by(KEY).aggregate(_peers=counted.peer.nunique(), _given=counted.numbers_on_id.max(),
+    held = counted.group_by([*KEY, "as_of"]).aggregate(_peers=counted.peer.nunique(), _given=counted.numbers_on_id.max(),
                                            _activated=counted.activated_at.max(), _closed=counted.closed_at.max(),
                                            _home=counted.home_city.max(), _county=counted.home_county.max(),
                                            _holder=counted.id_holder.max())

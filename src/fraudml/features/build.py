@@ -116,17 +116,17 @@ def build_features(
     spec = feature_spec(windows, label_delay_days)
     con = connect(engine, memory_limit=memory_limit, threads=threads)
     tables = load_tables(con, data_dir)
-    keyed = snaps[list(ID_COLUMNS)].assign(_row=range(len(snaps)))
+    keyed = snaps[list(ID_COLUMNS)].assign(sid=np.arange(len(snaps), dtype="int64"))  # the row's place: one integer key
     s_all = register(con, "snapshots", pa.Table.from_pandas(keyed, preserve_index=False))
     passes = max(1, -(-len(snaps) // max(1, snapshots_per_pass)))
     shared = {"as_of_dates": s_all.select("as_of").distinct().cache()}
     computed = []
     for i in range(passes):
-        batch = s_all.filter(s_all._row % passes == i) if passes > 1 else s_all
-        ctx = Context(tables, batch.select(*KEY), windows, label_delay_days, shared=shared)
-        computed.append(_compute(ctx, batch, tables, spec))
+        batch = s_all.filter(s_all.sid % passes == i) if passes > 1 else s_all
+        ctx = Context(tables, batch, windows, label_delay_days, shared=shared)
+        computed.append(_compute(ctx, tables, spec))
         ctx.release()
-    features = pd.concat(computed).sort_values("_row").reset_index(drop=True).drop(columns="_row")
+    features = pd.concat(computed).sort_values("sid").reset_index(drop=True).drop(columns="sid")
     table = pd.concat([snaps[[*ID_COLUMNS, *TARGET_COLUMNS]], steady(features[spec.names], spec.names)], axis=1)
     return table, spec
 
@@ -151,13 +151,13 @@ def steady(features: pd.DataFrame, names: list[str], digits: int = 10) -> pd.Dat
     return out
 
 
-def _compute(ctx: Context, batch, tables: Tables, spec: FeatureSpec) -> pd.DataFrame:
-    """Every family's features for one batch of snapshots (with their ``_row``), nulls and zeros as the spec says."""
-    result = batch.left_join(_seen(ctx, tables), KEY)
+def _compute(ctx: Context, tables: Tables, spec: FeatureSpec) -> pd.DataFrame:
+    """Every family's features for the context's snapshots (with their ``sid``), nulls and zeros as the spec says."""
+    result = ctx.snapshots.select(*KEY).left_join(_seen(ctx, tables), KEY)
     for family in FAMILIES:
         for part in family.features(ctx).parts:
             result = result.left_join(part, KEY)
-    result = result.select("_row", "_seen", *spec.names)
+    result = result.select(*KEY, "_seen", *spec.names)
     columns = {}
     for d in spec.features:
         value = result[d.name].cast(d.dtype)
@@ -166,7 +166,7 @@ def _compute(ctx: Context, batch, tables: Tables, spec: FeatureSpec) -> pd.DataF
         elif d.dtype == "int64" and d.source.split(".")[0].split("+")[0] in EVENT_TABLES:
             value = ibis.coalesce(value, 0)
         columns[d.name] = ibis.ifelse(result._seen.notnull(), value, ibis.null().cast(d.dtype))
-    return result.select("_row", **columns).to_pyarrow().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    return result.select(*KEY, **columns).to_pyarrow().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
 def feature_table_arrow(table: pd.DataFrame, spec: FeatureSpec) -> pa.Table:

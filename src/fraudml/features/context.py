@@ -2,8 +2,10 @@
 
 A family is a function ``features(ctx) -> Family``. It aggregates the shared
 intermediates (events of each snapshot's trailing window, per-counterpart
-counts) into one or more *parts* keyed by (msisdn, as_of), and declares each
-feature it computes once, with its description. The same functions run on an
+counts) into one or more *parts* keyed by the snapshot's integer id ``sid``, and
+declares each feature it computes once, with its description. Grouping and
+joining on one integer, not on (msisdn, as_of), is what keeps the many
+aggregations over the calls cheap. The same functions run on an
 unbound context (no backend, no data) to list the features for the spec and the
 catalogue, so the definitions and the documentation cannot drift apart.
 """
@@ -19,7 +21,7 @@ from fraudml.features.engine import Tables
 from fraudml.features.spec import FeatureDef
 from fraudml.tables import TABLES
 
-KEY = ["msisdn", "as_of"]
+KEY = ["sid"]  # one snapshot: (msisdn, as_of) numbered by build_features
 DAY_S = 86_400
 
 
@@ -48,7 +50,7 @@ class Family:
         return self._define(name, "float64", description, unit, window, source)
 
     def part(self, table) -> None:
-        """Add a table keyed by (msisdn, as_of) holding some of the declared features."""
+        """Add a table keyed by the snapshot id holding some of the declared features."""
         self.parts.append(table.select(*KEY, *[c for c in table.columns if c in self.names]))
 
     @property
@@ -82,7 +84,7 @@ def share(part, whole):
 @dataclass
 class Context:
     tables: Tables
-    snapshots: object  # ibis table: msisdn (string), as_of (timestamp, midnight)
+    snapshots: object  # ibis table: sid (int64), msisdn (string), as_of (timestamp, midnight)
     windows: tuple[int, ...] = (1, 7, 30)
     label_delay_days: int = 7
     materialise: bool = True  # False for an unbound context (spec and catalogue only)
@@ -92,10 +94,6 @@ class Context:
     @property
     def lookback(self) -> int:
         return max(self.windows)
-
-    def within(self, lag_s, days: int):
-        """Events of the trailing ``days`` window: ``lag_s`` is seconds before as_of (always > 0)."""
-        return lag_s <= days * DAY_S
 
     def cache(self, table):
         if not self.materialise:
@@ -117,20 +115,32 @@ class Context:
             table.release()
         self._cached.clear()
 
-    def _window_events(self, name: str, time_col: str, days: int | None = None):
-        """Events of ``name`` in [as_of - days, as_of) for each snapshot, with their lag in seconds."""
+    def within(self, lag_s, days: int):
+        """Events of the trailing ``days`` window: ``lag_s`` is seconds before as_of (always > 0)."""
+        return lag_s <= days * DAY_S
+
+    def _window_events(self, name: str, time_col: str):
+        """Events of ``name`` in each snapshot's lookback [as_of - lookback, as_of), with sid and their lag in seconds."""
         events = self.tables[name]
         s = self.snapshots
-        days = days or self.lookback
         joined = s.join(events, ["msisdn", events[time_col] < s.as_of,
-                                 events[time_col] >= s.as_of - ibis.interval(days=days)])
+                                 events[time_col] >= s.as_of - ibis.interval(days=self.lookback)])
         return joined.mutate(lag_s=(joined.as_of.epoch_seconds() - joined[time_col].epoch_seconds()).cast("int64"))
 
     @cached_property
     def calls_window(self):
-        """Calls of each snapshot's longest window, with lag, hour of day and day of week."""
+        """Calls of each snapshot's longest window: sid, as_of, lag, day index, hour of day, day of week and the call's columns.
+
+        ``day_index`` is 0 for the day just before as_of, 1 for the day before
+        that, and so on: a call is in window w exactly when ``day_index < w``.
+        """
         cw = self._window_events("calls", "started_at")
-        return self.cache(cw.mutate(hour=cw.started_at.hour(), weekday=cw.started_at.day_of_week.index()))
+        return self.cache(cw.select(
+            "sid", "as_of", "lag_s", "counterpart", "direction", "duration_s", "city", "county", "cell", "imei",
+            day_index=((cw.lag_s - 1) // DAY_S).cast("int16"),
+            hour=cw.started_at.hour().cast("int8"),
+            weekday=cw.started_at.day_of_week.index().cast("int8"),
+        ))
 
     @cached_property
     def sms_pairs(self):
@@ -147,23 +157,17 @@ class Context:
         return self.cache(sw.group_by([*KEY, "counterpart"]).aggregate(**metrics))
 
     @cached_property
-    def distinct_values(self):
-        """Per snapshot, distinct call days in each window, and distinct cities, counties, cells and devices in the lookback.
-
-        Distinct counts are the costliest aggregates, so only call days get one per window.
-        """
+    def call_days(self):
+        """Per snapshot, the days with calls in each window: a distinct (snapshot, day) table counted, not a distinct count."""
         cw = self.calls_window
-        day = cw.started_at.date()
-        metrics = {f"day_w{w}": day.nunique(where=self.within(cw.lag_s, w)) for w in self.windows if w < self.lookback}
-        metrics[f"day_w{self.lookback}"] = day.nunique()
-        for kind in ("city", "county", "cell", "imei"):
-            metrics[f"{kind}_w{self.lookback}"] = cw[kind].nunique()
-        return self.cache(cw.group_by(KEY).aggregate(**metrics))
+        days = cw.select(*KEY, "day_index").distinct()
+        return self.cache(days.group_by(KEY).aggregate(
+            **{f"days_w{w}": days.count(where=days.day_index < w) for w in self.windows}))
 
-    def distinct_counts(self, kind: str, names_windows: dict[str, int]):
-        """A part with the distinct values of ``kind`` seen in each named window."""
-        dv = self.distinct_values
-        return dv.select(*KEY, **{name: dv[f"{kind}_w{w}"] for name, w in names_windows.items()})
+    def distinct_count(self, column: str, name: str):
+        """A part with the distinct non-null values of a call ``column`` in the lookback."""
+        cw = self.calls_window
+        return cw.group_by(KEY).aggregate(**{name: cw[column].nunique()})
 
     @cached_property
     def call_pairs(self):
@@ -172,13 +176,13 @@ class Context:
         out, inc = cw.direction == "out", cw.direction == "in"
         metrics = {}
         for w in self.windows:
-            inside = self.within(cw.lag_s, w)
+            inside = cw.day_index < w
             metrics[f"out_w{w}"] = cw.count(where=out & inside)
             metrics[f"in_w{w}"] = cw.count(where=inc & inside)
             metrics[f"any_w{w}"] = cw.count(where=inside)
         metrics["first_lag_s"] = cw.lag_s.max()
         metrics["last_lag_s"] = cw.lag_s.min()
-        return self.cache(cw.group_by([*KEY, "counterpart"]).aggregate(**metrics))
+        return self.cache(cw.group_by([*KEY, "as_of", "counterpart"]).aggregate(**metrics))
 
     @cached_property
     def call_sequence(self):
@@ -187,7 +191,7 @@ class Context:
         A gap belongs to window w when both of its calls fall in it.
         """
         cw = self.calls_window
-        order = ibis.window(group_by=KEY, order_by=cw.started_at)
+        order = ibis.window(group_by=KEY, order_by=ibis.desc(cw.lag_s))
         seq = cw.mutate(prev_lag_s=cw.lag_s.lag().over(order), prev_imei=cw.imei.lag().over(order))
         gap = (seq.prev_lag_s - seq.lag_s).cast("float64")
         metrics = {}
@@ -204,7 +208,14 @@ class Context:
         """Outgoing calls per snapshot, day and hour of day: bursts and the daily rhythm come from it."""
         cw = self.calls_window
         out = cw.filter(cw.direction == "out")
-        return self.cache(out.group_by([*KEY, out.started_at.date().name("day"), "hour"]).aggregate(n=out.count()))
+        return self.cache(out.group_by([*KEY, "day_index", "hour"]).aggregate(n=out.count()))
+
+    @cached_property
+    def home_city(self):
+        """(sid, home_city) of each snapshot's account."""
+        accounts = self.tables["accounts"]
+        s = self.snapshots
+        return s.join(accounts.select("msisdn", "home_city"), "msisdn").select(*KEY, "home_city")
 
     @property
     def as_of_dates(self):
@@ -237,13 +248,13 @@ class Context:
 
     @cached_property
     def device_links(self):
-        """(msisdn, as_of, imei, other): each snapshot's IMEIs and the numbers (itself included) seen on them."""
+        """(sid, msisdn, as_of, imei, other): each snapshot's IMEIs and the numbers (itself included) seen on them."""
         links = self.windowed_links("imei")
         s = self.snapshots
-        own = s.join(links, [s.msisdn == links.msisdn, s.as_of == links.as_of]).select(*KEY, imei=links.value)
+        own = s.join(links, [s.msisdn == links.msisdn, s.as_of == links.as_of]).select(*KEY, "msisdn", "as_of", imei=links.value)
         users = links.view()
         j = own.join(users, [own.as_of == users.as_of, own.imei == users.value])
-        return self.cache(j.select("msisdn", "as_of", "imei", other=j.msisdn_right))
+        return self.cache(j.select(*KEY, "msisdn", "as_of", "imei", other=j.msisdn_right))
 
 
 def unbound_context(windows=(1, 7, 30), label_delay_days: int = 7) -> Context:
@@ -252,5 +263,5 @@ def unbound_context(windows=(1, 7, 30), label_delay_days: int = 7) -> Context:
 
     tables = {name: ibis.table({c.name: _ibis_type(c.type) for c in schema.columns}, name=name)
               for name, schema in TABLES.items()}
-    snapshots = ibis.table({"msisdn": "string", "as_of": "timestamp"}, name="snapshots")
+    snapshots = ibis.table({"sid": "int64", "msisdn": "string", "as_of": "timestamp"}, name="snapshots")
     return Context(Tables(tables), snapshots, tuple(windows), label_delay_days, materialise=False)

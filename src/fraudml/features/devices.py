@@ -14,8 +14,8 @@ def features(ctx: Context) -> Family:
     f = Family("devices", "calls.imei")
     cw = ctx.calls_window
     L = ctx.lookback
-    f.part(ctx.distinct_counts("imei", {
-        f.count(f"distinct_imeis_w{L}", f"distinct devices (IMEIs) used in the last {span(L)}", "devices", L): L}))
+    f.part(ctx.distinct_count("imei", f.count(f"distinct_imeis_w{L}", f"distinct devices (IMEIs) used in the last {span(L)}",
+                                               "devices", L)))
     agg = cw.group_by(KEY).aggregate(_calls=cw.count(), _no_imei=cw.count(where=cw.imei.isnull()))
     f.part(agg.mutate(**{
         f.real(f"imei_missing_share_w{L}", f"share of the last {span_of(L)} calls without a device (IMEI)", "share", L):

@@ -19,7 +19,7 @@ def features(ctx: Context) -> Family:
     for w in ctx.windows:
         if w == 1:
             continue
-        inside = out & ctx.within(cw.lag_s, w)
+        inside = out & (cw.day_index < w)
         m[f.real(f"duration_mean_out_w{w}", f"mean duration of outgoing calls in the last {span(w)}", "s", w)] = d.mean(where=inside)
         m[f"_n_w{w}"] = cw.count(where=inside)
         m[f"_short_w{w}"] = cw.count(where=inside & (d < 10))

@@ -18,7 +18,7 @@ def features(ctx: Context) -> Family:
     p = ctx.call_pairs
     links = ctx.windowed_links("counterpart")  # (as_of, counterpart, number in contact with it)
     degree = links.group_by(["as_of", "value"]).aggregate(degree=links.msisdn.nunique())
-    pd_ = p.select(*KEY, "counterpart").join(degree, [p.as_of == degree.as_of, p.counterpart == degree.value])
+    pd_ = p.select(*KEY, "as_of", "counterpart").join(degree, [p.as_of == degree.as_of, p.counterpart == degree.value])
     agg = pd_.group_by(KEY).aggregate(
         _n=pd_.count(),
         _shared=pd_.count(where=pd_.degree > 1),
@@ -37,7 +37,7 @@ def features(ctx: Context) -> Family:
     }))
 
     fraud = ctx.confirmed_fraud  # (as_of, fraud_msisdn)
-    pf = p.select(*KEY, "counterpart").left_join(fraud, [p.as_of == fraud.as_of, p.counterpart == fraud.fraud_msisdn])
+    pf = p.select(*KEY, "as_of", "counterpart").left_join(fraud, [p.as_of == fraud.as_of, p.counterpart == fraud.fraud_msisdn])
     fa = pf.group_by(KEY).aggregate(_n=pf.count(), **{
         f.count(f"fraud_counterparts_w{L}", f"counterparts of the last {span(L)} already confirmed as fraud", "numbers", L,
                 source="calls+labels"): pf.fraud_msisdn.count(),
@@ -49,7 +49,7 @@ def features(ctx: Context) -> Family:
 
     # counterparts that a confirmed fraud number also contacted: shared victim lists
     fl = links.join(fraud, [links.as_of == fraud.as_of, links.msisdn == fraud.fraud_msisdn]).select("as_of", "value").distinct()
-    pv = p.select(*KEY, "counterpart").left_join(fl.mutate(hit=1), [p.as_of == fl.as_of, p.counterpart == fl.value])
+    pv = p.select(*KEY, "as_of", "counterpart").left_join(fl.mutate(hit=1), [p.as_of == fl.as_of, p.counterpart == fl.value])
     va = pv.group_by(KEY).aggregate(_n=pv.count(), _hit=pv.hit.count())
     f.part(va.mutate(**{
         f.real(f"fraud_shared_counterpart_share_w{L}", f"share of the last {span_of(L)} counterparts that numbers already confirmed "

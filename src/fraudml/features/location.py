@@ -16,13 +16,13 @@ def features(ctx: Context) -> Family:
     f = Family("location", "calls.city")
     cw = ctx.calls_window
     L = ctx.lookback
-    f.part(ctx.distinct_counts("city", {
-        f.count(f"distinct_cities_w{L}", f"distinct cities calls were made or taken in over the last {span(L)}", "cities", L): L}))
-    f.part(ctx.distinct_counts("county", {
-        f.count(f"distinct_counties_w{L}", f"distinct counties calls were made or taken in over the last {span(L)}",
-                "counties", L, source="calls.county"): L}))
-    f.part(ctx.distinct_counts("cell", {
-        f.count(f"distinct_cells_w{L}", f"distinct serving cells over the last {span(L)}", "cells", L, source="calls.cell"): L}))
+    f.part(ctx.distinct_count("city", f.count(
+        f"distinct_cities_w{L}", f"distinct cities calls were made or taken in over the last {span(L)}", "cities", L)))
+    f.part(ctx.distinct_count("county", f.count(
+        f"distinct_counties_w{L}", f"distinct counties calls were made or taken in over the last {span(L)}",
+        "counties", L, source="calls.county")))
+    f.part(ctx.distinct_count("cell", f.count(
+        f"distinct_cells_w{L}", f"distinct serving cells over the last {span(L)}", "cells", L, source="calls.cell")))
     m = {"_calls": cw.count()}
     m["_unlocated"] = cw.count(where=cw.city.isnull() & cw.county.isnull())
     agg = cw.group_by(KEY).aggregate(**m)
@@ -31,9 +31,8 @@ def features(ctx: Context) -> Family:
             share(agg._unlocated, agg._calls),
     }))
 
-    accounts = ctx.tables["accounts"]
     located = cw.filter(cw.city.notnull())
-    home = located.join(accounts.select("msisdn", "home_city"), "msisdn")
+    home = located.join(ctx.home_city, KEY)
     away = home.group_by(KEY).aggregate(_known=home.count(where=home.home_city.notnull()),
                                         _away=home.count(where=home.home_city.notnull() & (home.city != home.home_city)))
     f.part(away.mutate(**{

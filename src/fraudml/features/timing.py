@@ -21,7 +21,7 @@ def features(ctx: Context) -> Family:
     for w in ctx.windows:
         if w == 1:
             continue
-        inside = ctx.within(cw.lag_s, w)
+        inside = (cw.day_index < w)
         m[f"_all_w{w}"] = cw.count(where=inside)
         m[f"_night_w{w}"] = cw.count(where=inside & night)
         m[f"_out_w{w}"] = cw.count(where=inside & out)

@@ -17,29 +17,25 @@ def features(ctx: Context) -> Family:
     L, short = ctx.lookback, min(ctx.windows)
     m = {}
     for w in ctx.windows:
-        inside = ctx.within(cw.lag_s, w)
+        inside = cw.day_index < w
         for direction, words in (("out", "outgoing calls"), ("in", "incoming calls"), ("fwd", "forwarded calls")):
             m[f.count(f"calls_{direction}_w{w}", f"{words} in the last {span(w)}", "calls", w)] = \
                 cw.count(where=(cw.direction == direction) & inside)
-    m["_out_L"] = cw.count(where=cw.direction == "out")
-    m["_in_L"] = cw.count(where=cw.direction == "in")
-    m["_out_short"] = cw.count(where=(cw.direction == "out") & ctx.within(cw.lag_s, short))
-    days = ctx.distinct_counts("day", {
-        **{f.count(f"active_days_w{w}", f"days with at least one call in the last {span(w)}", "days", w): w
-           for w in ctx.windows if w > 1},
-        "_days_L": L,
-    })
-    f.part(days)
+    cd = ctx.call_days
+    f.part(cd.select(*KEY, **{
+        f.count(f"active_days_w{w}", f"days with at least one call in the last {span(w)}", "days", w): cd[f"days_w{w}"]
+        for w in ctx.windows if w > 1}))
     counts = cw.group_by(KEY).aggregate(**m)
-    agg = counts.join(days, KEY)
+    agg = counts.join(cd, KEY)
+    out_L, in_L, out_short = agg[f"calls_out_w{L}"], agg[f"calls_in_w{L}"], agg[f"calls_out_w{short}"]
     f.part(agg.mutate(**{
         f.real(f"calls_out_per_active_day_w{L}", f"outgoing calls per day with calls, over the last {span(L)}", "calls per day", L):
-            share(agg._out_L, agg._days_L),
+            share(out_L, agg[f"days_w{L}"]),
         f.real(f"out_call_share_w{L}", f"share of calls that are outgoing, over the last {span(L)}", "share", L):
-            share(agg._out_L, agg._out_L + agg._in_L),
+            share(out_L, out_L + in_L),
         f.real("calls_out_burst_ratio", f"outgoing calls per day in the last {span(short)} over the daily mean of the last {span(L)} "
                "(above 1: a burst)", "times the usual rate", short):
-            ibis.ifelse(agg._out_L > 0, (agg._out_short / short) / (agg._out_L / L), None),
+            ibis.ifelse(out_L > 0, (out_short / short) / (out_L / L), None),
     }))
 
     hourly = ctx.out_call_hours
