@@ -171,7 +171,11 @@ class Context:
 
     @cached_property
     def call_pairs(self):
-        """One row per (snapshot, counterpart): calls each way in each window, first and last contact."""
+        """One row per (snapshot, counterpart): calls each way in each window, and the day index of the first and last contact.
+
+        The pair is in contact in window w when ``last_day < w``, and new in it
+        (no earlier contact in the lookback) when ``first_day < w``.
+        """
         cw = self.calls_window
         out, inc = cw.direction == "out", cw.direction == "in"
         metrics = {}
@@ -179,9 +183,8 @@ class Context:
             inside = cw.day_index < w
             metrics[f"out_w{w}"] = cw.count(where=out & inside)
             metrics[f"in_w{w}"] = cw.count(where=inc & inside)
-            metrics[f"any_w{w}"] = cw.count(where=inside)
-        metrics["first_lag_s"] = cw.lag_s.max()
-        metrics["last_lag_s"] = cw.lag_s.min()
+        metrics["first_day"] = cw.day_index.max()
+        metrics["last_day"] = cw.day_index.min()
         return self.cache(cw.group_by([*KEY, "as_of", "counterpart"]).aggregate(**metrics))
 
     @cached_property

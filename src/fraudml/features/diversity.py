@@ -18,9 +18,8 @@ def features(ctx: Context) -> Family:
     for w in ctx.windows:
         m[f.count(f"distinct_out_w{w}", f"distinct numbers called in the last {span(w)}", "numbers", w)] = p.count(where=p[f"out_w{w}"] > 0)
         m[f.count(f"distinct_in_w{w}", f"distinct numbers that called in the last {span(w)}", "numbers", w)] = p.count(where=p[f"in_w{w}"] > 0)
-        seen = p[f"any_w{w}"] > 0
-        m[f"_seen_w{w}"] = p.count(where=seen)
-        m[f"_new_w{w}"] = p.count(where=seen & ctx.within(p.first_lag_s, w))
+        m[f"_seen_w{w}"] = p.count(where=p.last_day < w)
+        m[f"_new_w{w}"] = p.count(where=p.first_day < w)
         n = p[f"out_w{w}"]
         m[f"_sum_w{w}"], m[f"_nlogn_w{w}"], m[f"_max_w{w}"] = n.sum(), n_log_n(n).sum(), n.max()
     agg = p.group_by(KEY).aggregate(**m)

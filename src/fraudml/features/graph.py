@@ -17,7 +17,7 @@ def features(ctx: Context) -> Family:
     L = ctx.lookback
     p = ctx.call_pairs
     links = ctx.windowed_links("counterpart")  # (as_of, counterpart, number in contact with it)
-    degree = links.group_by(["as_of", "value"]).aggregate(degree=links.msisdn.nunique())
+    degree = links.group_by(["as_of", "value"]).aggregate(degree=links.count())  # links are distinct
     pd_ = p.select(*KEY, "as_of", "counterpart").join(degree, [p.as_of == degree.as_of, p.counterpart == degree.value])
     agg = pd_.group_by(KEY).aggregate(
         _n=pd_.count(),

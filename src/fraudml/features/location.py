@@ -7,7 +7,6 @@ themselves telling in some sources.
 
 from __future__ import annotations
 
-import ibis
 
 from fraudml.features.context import KEY, Context, Family, entropy, n_log_n, share, span, span_of
 
@@ -40,9 +39,8 @@ def features(ctx: Context) -> Family:
                "share", L, source="calls.city+accounts.home_city"): share(away._away, away._known),
     }))
 
-    place = ibis.coalesce(cw.city, "") + "|" + ibis.coalesce(cw.county, "")
-    placed = cw.filter(cw.city.notnull() | cw.county.notnull()).mutate(place=place)
-    places = placed.group_by([*KEY, "place"]).aggregate(n=placed.count())
+    placed = cw.filter(cw.city.notnull() | cw.county.notnull())
+    places = placed.group_by([*KEY, "city", "county"]).aggregate(n=placed.count())  # a place: a (city, county) pair
     e = places.group_by(KEY).aggregate(_sum=places.n.sum(), _nlogn=n_log_n(places.n).sum())
     f.part(e.mutate(**{
         f.real(f"place_entropy_w{L}", f"entropy (nats) of the city and county of calls in the last {span(L)} (0: always one place)",
