@@ -164,11 +164,6 @@ class Context:
         return self.cache(days.group_by(KEY).aggregate(
             **{f"days_w{w}": days.count(where=days.day_index < w) for w in self.windows}))
 
-    def distinct_count(self, column: str, name: str):
-        """A part with the distinct non-null values of a call ``column`` in the lookback."""
-        cw = self.calls_window
-        return cw.group_by(KEY).aggregate(**{name: cw[column].nunique()})
-
     @cached_property
     def call_pairs(self):
         """One row per (snapshot, counterpart): calls each way in each window, and the day index of the first and last contact.

@@ -7,6 +7,8 @@ unusual for a person.
 
 from __future__ import annotations
 
+import ibis
+
 from fraudml.features.context import KEY, Context, Family, share, span, span_of
 
 
@@ -14,9 +16,12 @@ def features(ctx: Context) -> Family:
     f = Family("devices", "calls.imei")
     cw = ctx.calls_window
     L = ctx.lookback
-    f.part(ctx.distinct_count("imei", f.count(f"distinct_imeis_w{L}", f"distinct devices (IMEIs) used in the last {span(L)}",
-                                               "devices", L)))
-    agg = cw.group_by(KEY).aggregate(_calls=cw.count(), _no_imei=cw.count(where=cw.imei.isnull()))
+    per_imei = cw.group_by([*KEY, "imei"]).aggregate(n=cw.count())
+    agg = per_imei.group_by(KEY).aggregate(**{
+        f.count(f"distinct_imeis_w{L}", f"distinct devices (IMEIs) used in the last {span(L)}", "devices", L): per_imei.imei.count(),
+        "_calls": per_imei.n.sum(),
+        "_no_imei": ibis.coalesce(per_imei.n.sum(where=per_imei.imei.isnull()), 0),
+    })
     f.part(agg.mutate(**{
         f.real(f"imei_missing_share_w{L}", f"share of the last {span_of(L)} calls without a device (IMEI)", "share", L):
             share(agg._no_imei, agg._calls),
