@@ -76,13 +76,13 @@ def check_snapshots(snapshots: pd.DataFrame, source: str = "snapshots") -> pd.Da
 
 
 def _seen(ctx: Context, tables: Tables):
-    """(msisdn, as_of) of snapshots whose number has some row known at as_of in any table."""
+    """Snapshot ids whose number has some row known at as_of in any table."""
     s = ctx.snapshots
-    keys = []
-    for name, time_col in (("calls", "started_at"), ("sms", "sent_at")):  # any event before as_of, however long ago
-        t = tables[name]
-        first = t.group_by("msisdn").aggregate(first=t[time_col].min())
-        keys.append(s.join(first, ["msisdn", first.first < s.as_of]).select(*KEY))
+    keys = [ctx.calls_window.select(*KEY), ctx.sms_pairs.select(*KEY)]  # a call or an SMS in the lookback
+    L = ctx.lookback
+    for name, time_col in (("calls", "started_at"), ("sms", "sent_at")):  # or earlier, however long ago
+        older = ctx.events_between(name, time_col, None, L)
+        keys.append(s.join(older, ["msisdn", older[time_col] < s.as_of - ibis.interval(days=L)]).select(*KEY))
     acc = tables["accounts"]
     a = s.join(acc, ["msisdn"])
     keys.append(a.filter(a.activated_at.isnull() | (a.activated_at < a.as_of)).select(*KEY))
@@ -120,10 +120,11 @@ def build_features(
     s_all = register(con, "snapshots", pa.Table.from_pandas(keyed, preserve_index=False))
     passes = max(1, -(-len(snaps) // max(1, snapshots_per_pass)))
     shared = {"as_of_dates": s_all.select("as_of").distinct().cache()}
+    as_of_range = (snaps["as_of"].min().to_pydatetime(), snaps["as_of"].max().to_pydatetime()) if len(snaps) else None
     computed = []
     for i in range(passes):
         batch = s_all.filter(s_all.sid % passes == i) if passes > 1 else s_all
-        ctx = Context(tables, batch, windows, label_delay_days, shared=shared)
+        ctx = Context(tables, batch, windows, label_delay_days, shared=shared, as_of_range=as_of_range)
         computed.append(_compute(ctx, tables, spec))
         ctx.release()
     features = pd.concat(computed).sort_values("sid").reset_index(drop=True).drop(columns="sid")

@@ -13,6 +13,7 @@ catalogue, so the definitions and the documentation cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from functools import cached_property
 
 import ibis
@@ -89,6 +90,7 @@ class Context:
     label_delay_days: int = 7
     materialise: bool = True  # False for an unbound context (spec and catalogue only)
     shared: dict = field(default_factory=dict, repr=False)  # intermediates over all snapshots, kept across passes
+    as_of_range: tuple[datetime, datetime] | None = None  # earliest and latest as_of of all snapshots, when known
     _cached: list = field(default_factory=list, repr=False)
 
     @property
@@ -119,9 +121,25 @@ class Context:
         """Events of the trailing ``days`` window: ``lag_s`` is seconds before as_of (always > 0)."""
         return lag_s <= days * DAY_S
 
+    def events_between(self, name: str, time_col: str, days_before_first: int | None, days_before_last: int = 0):
+        """Events of ``name`` from ``days_before_first`` days before the earliest as_of (None: from any time) to
+        ``days_before_last`` days before the latest.
+
+        Constant bounds let the engine skip whole row groups of time-ordered
+        files before any join; the joins still apply each snapshot's own bounds.
+        """
+        events = self.tables[name]
+        if self.as_of_range is None:
+            return events
+        first, last = self.as_of_range
+        keep = events[time_col] < last - timedelta(days=days_before_last)
+        if days_before_first is not None:
+            keep &= events[time_col] >= first - timedelta(days=days_before_first)
+        return events.filter(keep)
+
     def _window_events(self, name: str, time_col: str):
         """Events of ``name`` in each snapshot's lookback [as_of - lookback, as_of), with sid and their lag in seconds."""
-        events = self.tables[name]
+        events = self.events_between(name, time_col, self.lookback)
         s = self.snapshots
         joined = s.join(events, ["msisdn", events[time_col] < s.as_of,
                                  events[time_col] >= s.as_of - ibis.interval(days=self.lookback)])
@@ -237,7 +255,7 @@ class Context:
     def windowed_links(self, column: str):
         """(as_of, value, msisdn): numbers in contact with each counterpart, or using each IMEI, in the lookback."""
         def make():
-            calls = self.tables["calls"]
+            calls = self.events_between("calls", "started_at", self.lookback)
             d = self.as_of_dates
             j = d.join(calls, [calls.started_at < d.as_of, calls.started_at >= d.as_of - ibis.interval(days=self.lookback),
                                calls[column].notnull()])
