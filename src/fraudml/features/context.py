@@ -104,8 +104,8 @@ class Context:
         self._cached.append(cached)
         return cached
 
-    def _shared(self, key: str, make):
-        """An intermediate over every snapshot date (not just this pass's), computed once and kept."""
+    def over_all_dates(self, key: str, make):
+        """An intermediate over every snapshot date (not just this pass's): ``make()`` runs once, the result is kept."""
         if key not in self.shared:
             table = make()
             self.shared[key] = table.cache() if self.materialise else table
@@ -235,7 +235,7 @@ class Context:
 
     @property
     def as_of_dates(self):
-        return self._shared("as_of_dates", lambda: self.snapshots.select("as_of").distinct())
+        return self.over_all_dates("as_of_dates", lambda: self.snapshots.select("as_of").distinct())
 
     @property
     def confirmed_fraud(self):
@@ -250,7 +250,7 @@ class Context:
             d = self.as_of_dates
             known = d.join(fraud, fraud.labelled_at < d.as_of - ibis.interval(days=self.label_delay_days))
             return known.select("as_of", fraud_msisdn=known.msisdn).distinct()
-        return self._shared("confirmed_fraud", make)
+        return self.over_all_dates("confirmed_fraud", make)
 
     def windowed_links(self, column: str):
         """(as_of, value, msisdn): numbers in contact with each counterpart, or using each IMEI, in the lookback."""
@@ -260,7 +260,7 @@ class Context:
             j = d.join(calls, [calls.started_at < d.as_of, calls.started_at >= d.as_of - ibis.interval(days=self.lookback),
                                calls[column].notnull()])
             return j.select("as_of", value=j[column], msisdn=j.msisdn).distinct()
-        return self._shared(f"links_{column}", make)
+        return self.over_all_dates(f"links_{column}", make)
 
     @cached_property
     def device_links(self):

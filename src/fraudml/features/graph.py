@@ -9,6 +9,8 @@ count.
 
 from __future__ import annotations
 
+import ibis
+
 from fraudml.features.context import KEY, Context, Family, share, span, span_of
 
 
@@ -17,8 +19,16 @@ def features(ctx: Context) -> Family:
     L = ctx.lookback
     p = ctx.call_pairs
     links = ctx.windowed_links("counterpart")  # (as_of, counterpart, number in contact with it)
-    degree = links.group_by(["as_of", "value"]).aggregate(degree=links.count())  # links are distinct
-    pd_ = p.select(*KEY, "as_of", "counterpart").join(degree, [p.as_of == degree.as_of, p.counterpart == degree.value])
+
+    def shared_counterparts():
+        """(as_of, value, degree) of counterparts in contact with two or more numbers: every other has degree 1
+        (the snapshot's own number), and leaving them out keeps the table joined in every pass small."""
+        degree = links.group_by(["as_of", "value"]).aggregate(degree=links.count())  # links are distinct
+        return degree.filter(degree.degree > 1)
+
+    shared = ctx.over_all_dates("shared_counterparts", shared_counterparts)
+    pj = p.select(*KEY, "as_of", "counterpart").left_join(shared, [p.as_of == shared.as_of, p.counterpart == shared.value])
+    pd_ = pj.mutate(degree=ibis.coalesce(pj.degree, 1))
     agg = pd_.group_by(KEY).aggregate(
         _n=pd_.count(),
         _shared=pd_.count(where=pd_.degree > 1),
@@ -48,7 +58,8 @@ def features(ctx: Context) -> Family:
     }))
 
     # counterparts that a confirmed fraud number also contacted: shared victim lists
-    fl = links.join(fraud, [links.as_of == fraud.as_of, links.msisdn == fraud.fraud_msisdn]).select("as_of", "value").distinct()
+    fl = ctx.over_all_dates("fraud_contacted", lambda: links.join(
+        fraud, [links.as_of == fraud.as_of, links.msisdn == fraud.fraud_msisdn]).select("as_of", "value").distinct())
     pv = p.select(*KEY, "as_of", "counterpart").left_join(fl.mutate(hit=1), [p.as_of == fl.as_of, p.counterpart == fl.value])
     va = pv.group_by(KEY).aggregate(_n=pv.count(), _hit=pv.hit.count())
     f.part(va.mutate(**{
