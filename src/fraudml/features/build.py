@@ -118,17 +118,21 @@ def build_features(
     tables = load_tables(con, data_dir)
     keyed = snaps[list(ID_COLUMNS)].assign(sid=np.arange(len(snaps), dtype="int64"))  # the row's place: one integer key
     s_all = register(con, "snapshots", pa.Table.from_pandas(keyed, preserve_index=False))
-    passes = max(1, -(-len(snaps) // max(1, snapshots_per_pass)))
+    per_pass = max(1, snapshots_per_pass)
     shared = {"as_of_dates": s_all.select("as_of").distinct().cache()}
     as_of_range = (snaps["as_of"].min().to_pydatetime(), snaps["as_of"].max().to_pydatetime()) if len(snaps) else None
     computed = []
-    for i in range(passes):
-        batch = s_all.filter(s_all.sid % passes == i) if passes > 1 else s_all
+    for start in range(0, max(len(snaps), 1), per_pass):  # passes of consecutive rows: their results concatenate in order
+        batch = s_all.filter((s_all.sid >= start) & (s_all.sid < start + per_pass)) if len(snaps) > per_pass else s_all
         ctx = Context(tables, batch, windows, label_delay_days, shared=shared, as_of_range=as_of_range)
-        computed.append(_compute(ctx, tables, spec))
+        computed.append(steady(_compute(ctx, tables, spec), spec.names))
         ctx.release()
-    features = pd.concat(computed).sort_values("sid").reset_index(drop=True).drop(columns="sid")
-    table = pd.concat([snaps[[*ID_COLUMNS, *TARGET_COLUMNS]], steady(features[spec.names], spec.names)], axis=1)
+    for table in shared.values():
+        table.release()
+    con.disconnect()  # the engine's memory is freed before the table is assembled
+    features = pd.concat(computed, ignore_index=True) if len(computed) > 1 else computed[0]
+    del computed
+    table = pd.concat([snaps[[*ID_COLUMNS, *TARGET_COLUMNS]], features[spec.names]], axis=1)
     return table, spec
 
 
@@ -167,7 +171,7 @@ def _compute(ctx: Context, tables: Tables, spec: FeatureSpec) -> pd.DataFrame:
         elif d.dtype == "int64" and d.source.split(".")[0].split("+")[0] in EVENT_TABLES:
             value = ibis.coalesce(value, 0)
         columns[d.name] = ibis.ifelse(result._seen.notnull(), value, ibis.null().cast(d.dtype))
-    return result.select(*KEY, **columns).to_pyarrow().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    return result.select(*KEY, **columns).order_by(*KEY).to_pyarrow().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
 def feature_table_arrow(table: pd.DataFrame, spec: FeatureSpec) -> pa.Table:
