@@ -97,6 +97,22 @@ def test_a_number_last_active_before_the_windows_has_zero_counts_not_missing(tmp
     assert table.loc[0, "calls_out_w30"] == 0 and pd.isna(table.loc[0, "duration_mean_out_w30"])
 
 
+def test_a_window_of_w_days_starts_at_midnight_w_days_before_as_of(tmp_path):
+    folder = write_world(tmp_path, calls=[
+        call("a", "x", "out", "2024-03-30 00:00:00", 10),  # the first second of the last day: in every window
+        call("a", "y", "out", "2024-03-24 00:00:00", 20),  # exactly 7 days before as_of: in the 7-day window
+        call("a", "z", "out", "2024-03-23 23:59:59", 30),  # one second earlier: only in the 30-day window
+        call("a", "z", "in", "2024-03-01 00:00:00", 40),  # exactly 30 days before
+        call("a", "x", "in", "2024-02-29 23:59:59", 50),  # outside every window
+    ])
+    row = build_features(folder, snapshots("a"), windows=(1, 7, 30))[0].iloc[0]
+    assert (row.calls_out_w1, row.calls_out_w7, row.calls_out_w30, row.calls_in_w30) == (1, 2, 3, 1)
+    assert (row.active_days_w7, row.active_days_w30) == (2, 4)
+    assert (row.distinct_out_w1, row.distinct_out_w7, row.distinct_in_w30) == (1, 2, 1)
+    assert row.new_counterpart_share_w7 == 1.0  # x and y: first contact within the 7 days
+    assert row.duration_mean_out_w7 == 15.0
+
+
 @pytest.mark.slow
 def test_computing_in_several_passes_gives_the_same_table(tmp_path):
     from feature_worlds import family_world
