@@ -68,7 +68,8 @@ def signature(bundle, table: pd.DataFrame, example: pd.DataFrame):
         return ColSpec("double" if is_float else AnyType(), name, required=False)
 
     inputs = Schema([ColSpec("string", "msisdn"), *(colspec(name) for name in bundle.spec.names)])
-    outputs = infer_signature(example, np.asarray(bundle.predict(example), dtype="float64")).outputs
+    scores = np.asarray(bundle.predict(example), dtype="float64")
+    outputs = infer_signature(example[["msisdn"]], scores).outputs  # inputs are declared above, not inferred
     return ModelSignature(inputs=inputs, outputs=outputs)
 
 
