@@ -1,11 +1,13 @@
 """Benchmark of the whole feature computation (every family) at 1M, 10M and 50M calls.
 
-    .venv/bin/python bench/bench_features.py [--sizes 1,10,50] [--repeats 3] [--memory-limit 8GB]
+    .venv/bin/python bench/bench_features.py [--sizes 1,10,50] [--repeats 3] [--memory-limit 8GB] [--engine spark]
 
 Worlds are made by a fast vectorised generator (below), not the simulator, and
 cached under data/bench/. Each run is a fresh process that chooses the snapshots
 (every number active in the 30 days before the end of the data) and computes
-their features with DuckDB; it reports wall time and its peak resident memory.
+their features with DuckDB (or Spark in local mode with ``--engine spark``: CPU
+time and peak memory then leave out the JVM); it reports wall time and its peak
+resident memory.
 """
 
 from __future__ import annotations
@@ -112,15 +114,15 @@ def generate(folder: Path, calls: int, seed: int = 0) -> Path:
     return folder
 
 
-def run_once(data: Path, memory_limit: str) -> dict:
+def run_once(data: Path, memory_limit: str, engine: str = "duckdb") -> dict:
     """One measured run in this process: snapshots at the end of the data, then every feature family."""
     from fraudml.features.build import build_features
     from fraudml.features.snapshots import make_snapshots
 
     start, cpu = time.perf_counter(), time.process_time()
-    snaps = make_snapshots(data, "end", memory_limit=memory_limit)
+    snaps = make_snapshots(data, "end", engine=engine, memory_limit=memory_limit)
     chosen = time.perf_counter()
-    table, spec = build_features(data, snaps, memory_limit=memory_limit)
+    table, spec = build_features(data, snaps, engine=engine, memory_limit=memory_limit)
     done = time.perf_counter()
     return {"snapshots": len(table), "features": len(spec.features), "snapshot_s": chosen - start,
             "features_s": done - chosen, "total_s": done - start, "cpu_s": time.process_time() - cpu,
@@ -132,10 +134,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,10,50", help="millions of calls")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--memory-limit", default="6GB", help="DuckDB's limit; the rest of the 8 GB is the process's own")
+    parser.add_argument("--engine", default="duckdb", choices=("duckdb", "spark"))
     parser.add_argument("--run", type=Path, help=argparse.SUPPRESS)  # child process: one measured run
     args = parser.parse_args()
     if args.run:
-        print(json.dumps(run_once(args.run, args.memory_limit)))
+        print(json.dumps(run_once(args.run, args.memory_limit, args.engine)))
         return
     rows = []
     for millions in [float(s) for s in args.sizes.split(",")]:
@@ -145,14 +148,15 @@ def main() -> None:
         print(f"world of {calls:,} calls ready in {time.perf_counter() - t:.0f}s", file=sys.stderr)
         runs = []
         for _ in range(args.repeats if calls <= 10_000_000 else 1):  # the largest size once: it takes minutes
-            out = subprocess.run([sys.executable, __file__, "--run", str(data), "--memory-limit", args.memory_limit],
+            out = subprocess.run([sys.executable, __file__, "--run", str(data), "--memory-limit", args.memory_limit,
+                                  "--engine", args.engine],
                                  capture_output=True, text=True)
             if out.returncode:
                 sys.exit(f"run on {calls:,} calls failed:\n{out.stderr[-3000:]}")
             runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(runs[-1], file=sys.stderr)
         total = statistics.median(r["total_s"] for r in runs)
-        rows.append({"calls": calls, "snapshots": runs[0]["snapshots"], "features": runs[0]["features"],
+        rows.append({"engine": args.engine, "calls": calls, "snapshots": runs[0]["snapshots"], "features": runs[0]["features"],
                      "median_total_s": round(total, 1), "median_features_s": round(statistics.median(r["features_s"] for r in runs), 1),
                      "call_rows_per_s": round(calls / total),
                      "median_cpu_s": round(statistics.median(r["cpu_s"] for r in runs), 1),
