@@ -34,7 +34,8 @@ def features(ctx: Context) -> Family:
                                            _activated=counted.activated_at.max(), _closed=counted.closed_at.max(),
                                            _home=counted.home_city.max(), _county=counted.home_county.max(),
                                            _holder=counted.id_holder.max())
-    age = (held.as_of.epoch_seconds() - held._activated.epoch_seconds()) / 86_400.0
+    # a float numerator: Spark reads a literal 86400.0 as a decimal and would round the quotient to 6 places
+    age = (held.as_of.epoch_seconds() - held._activated.epoch_seconds()).cast("float64") / 86_400
     f.part(held.mutate(**{
         f.real("account_age_days", "days from activation to as_of", "days", source="accounts.activated_at"):
             ibis.ifelse(held._activated < held.as_of, age, None),

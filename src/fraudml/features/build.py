@@ -21,7 +21,7 @@ from fraudml.errors import InputError
 from fraudml.features import (account, devices, diversity, durations, graph, location, reciprocity, sms_data, timing,
                               volume)
 from fraudml.features.context import KEY, Context, unbound_context
-from fraudml.features.engine import Tables, connect, load_tables, register
+from fraudml.features.engine import Tables, close, connect, load_tables, register
 from fraudml.features.spec import ID_COLUMNS, TARGET_COLUMNS, FeatureSpec, spec_path
 from fraudml.tables import write_atomic
 
@@ -129,7 +129,7 @@ def build_features(
         ctx.release()
     for table in shared.values():
         table.release()
-    con.disconnect()  # the engine's memory is freed before the table is assembled
+    close(con)  # the engine's memory is freed before the table is assembled
     features = pd.concat(computed, ignore_index=True) if len(computed) > 1 else computed[0]
     del computed
     table = pd.concat([snaps[[*ID_COLUMNS, *TARGET_COLUMNS]], features[spec.names]], axis=1)

@@ -25,7 +25,8 @@ def features(ctx: Context) -> Family:
         m[f"_short_w{w}"] = cw.count(where=inside & (d < 10))
     m["_quantiles"] = d.quantile([0.5, 0.9], where=out)  # one sort for both
     m[f.real(f"duration_mean_in_w{L}", f"mean duration of incoming calls in the last {span(L)}", "s", L)] = d.mean(where=cw.direction == "in")
-    m[f.real(f"talk_minutes_out_w{L}", f"total minutes of outgoing calls in the last {span(L)}", "minutes", L)] = d.sum(where=out) / 60.0
+    m[f.real(f"talk_minutes_out_w{L}", f"total minutes of outgoing calls in the last {span(L)}", "minutes", L)] = \
+        d.sum(where=out).cast("float64") / 60  # a float numerator: Spark reads 60.0 as a decimal, rounded to 6 places
     m["_std"] = d.std(how="pop", where=out)
     m["_mean"] = d.mean(where=out)
     m["_long"] = cw.count(where=out & (d > 600))

@@ -7,7 +7,9 @@ pulls raw events into pandas.
 
 from __future__ import annotations
 
+import os
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,16 @@ from fraudml.errors import InputError
 from fraudml.tables import TABLES, table_path
 
 ENGINES = ("duckdb", "spark")
+# Settings of a Spark session fraudml starts itself (a session already running is used as it is):
+# hours and days in UTC, as DuckDB reads the naive local times; results to pandas through Arrow; and no
+# adaptive re-planning, which re-plans each of the feature query's many small shuffles and triples its time.
+SPARK_SETTINGS = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.shuffle.partitions": str(4 * (os.cpu_count() or 1)),  # a local session's cores, not a cluster's 200
+}
+_STARTED_SESSIONS = weakref.WeakSet()  # backends whose Spark session connect() started, and close() may stop
 
 
 def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads: int | None = None):
@@ -39,16 +51,45 @@ def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads:
                 "the spark engine needs pyspark, which is not installed: install the 'spark' extra "
                 "(uv sync --extra spark, or pip install 'fraudml[spark]')"
             ) from exc
+        session = SparkSession.getActiveSession()
+        if session is not None:  # the caller's session (a cluster's, a test's) runs as configured
+            return ibis.pyspark.connect(session)
         builder = SparkSession.builder.appName("fraudml-features")
+        for key, value in SPARK_SETTINGS.items():
+            builder = builder.config(key, value)
         if memory_limit:
             builder = builder.config("spark.driver.memory", memory_limit.replace("GB", "g").replace("MB", "m"))
-        return ibis.pyspark.connect(builder.getOrCreate())
+        con = ibis.pyspark.connect(builder.getOrCreate())
+        _STARTED_SESSIONS.add(con)
+        return con
     raise InputError(f"unknown engine '{engine}': use one of {', '.join(ENGINES)}")
+
+
+def close(con) -> None:
+    """Free the engine's memory: DuckDB closes; a Spark session ``connect`` started stops, a caller's stays up."""
+    if is_spark(con) and con not in _STARTED_SESSIONS:
+        return
+    con.disconnect()
+
+
+def is_spark(con) -> bool:
+    return con.name == "pyspark"
 
 
 def register(con, name: str, data: pa.Table):
     """A small local table (snapshots, an empty stand-in) as a table of the backend, so every expression has one backend."""
+    if is_spark(con):  # Ibis's Spark backend has no temporary tables; a temporary view over the local data is one
+        return con.create_view(name, ibis.memtable(data), overwrite=True)
     return con.create_table(name, data, temp=True, overwrite=True)
+
+
+def read_parquet(con, path: Path, name: str):
+    """A canonical table's file, or every Parquet part under its folder, as a table of the backend."""
+    if not path.is_dir():
+        return con.read_parquet(str(path), table_name=name)
+    if is_spark(con):  # Spark's globs do not recurse; its reader does, when asked
+        return con.read_parquet(str(path), table_name=name, recursiveFileLookup=True, pathGlobFilter="*.parquet")
+    return con.read_parquet(str(path / "**" / "*.parquet"), table_name=name)
 
 
 def _ibis_type(t: pa.DataType) -> str:
@@ -115,8 +156,7 @@ def load_tables(con, data_dir: str | Path) -> Tables:
         if absent_required:
             raise InputError(f"{path}: required column(s) {', '.join(absent_required)} missing from table '{name}'; "
                              f"found {', '.join(present)}")
-        source = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
-        raw = con.read_parquet(source, table_name=f"canonical_{name}")
+        raw = read_parquet(con, path, f"canonical_{name}")
         missing[name] = {c.name for c in schema.columns if c.name not in present}
         tables[name] = raw.select(**{
             c.name: (raw[c.name] if c.name in present else ibis.null()).cast(_ibis_type(c.type))
