@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
+import sys
 
 import numpy as np
 import pandas as pd
@@ -84,8 +84,8 @@ def test_a_calls_table_without_a_required_column_is_refused(tmp_path):
         build_features(tmp_path, snapshots("a"))
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pyspark") is not None, reason="pyspark is installed")
-def test_spark_without_pyspark_says_to_install_the_extra(tmp_path):
+def test_spark_without_pyspark_says_to_install_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # as if pyspark were not installed
     folder = write_world(tmp_path, calls=[call("a", "x", "out", "2024-03-30 10:00:00")])
     with pytest.raises(InputError, match="spark extra|'spark' extra"):
         build_features(folder, snapshots("a"), engine="spark")

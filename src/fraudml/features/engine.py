@@ -23,8 +23,13 @@ from fraudml.tables import TABLES, table_path
 ENGINES = ("duckdb", "spark")
 # Settings of a Spark session fraudml starts itself (a session already running is used as it is):
 # hours and days in UTC, as DuckDB reads the naive local times; results to pandas through Arrow; and no
-# adaptive re-planning, which re-plans each of the feature query's many small shuffles and triples its time.
+# adaptive re-planning, which re-plans each of the feature query's many small shuffles and triples its time;
+# 2 GB for the driver (``memory_limit`` sets it); and small memory pages: one task of the feature query
+# runs some thirty sorts and hash aggregations at once, and each holds at least a page (by default
+# 1/16 of a core's share of memory), which runs a task out of memory on a few thousand snapshots.
 SPARK_SETTINGS = {
+    "spark.driver.memory": "2g",
+    "spark.buffer.pageSize": "2m",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.adaptive.enabled": "false",
