@@ -39,7 +39,11 @@ _STARTED_SESSIONS = weakref.WeakSet()  # backends whose Spark session connect() 
 
 
 def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads: int | None = None):
-    """An Ibis backend: embedded DuckDB (spills to disk past ``memory_limit``), or Spark through ``ibis.pyspark``."""
+    """An Ibis backend: embedded DuckDB (spills to disk past ``memory_limit``), or Spark through ``ibis.pyspark``.
+
+    Spark uses the session already running, if any, as it is; else it starts a local one with
+    ``SPARK_SETTINGS`` and ``memory_limit`` as the driver's memory.
+    """
     if engine == "duckdb":
         config = {"temp_directory": str(Path(tempfile.gettempdir()) / "fraudml-duckdb"),
                   "preserve_insertion_order": False}
