@@ -201,7 +201,9 @@ def make_snapshots(data_dir: str | Path, spec: str | None = None, *, as_of: str 
         every = _parse_spec(spec, labels)
         snaps = active_snapshots(con, tables, schedule_dates(first, every), active_days, first)
     snaps = drop_shut_down(snaps, tables)
-    return label_snapshots(snaps, labels, first_activity(con, tables, snaps["msisdn"], first))
+    labelled = label_snapshots(snaps, labels, first_activity(con, tables, snaps["msisdn"], first))
+    first.release()  # a Spark session outlives this call (build_features uses it next): free what it holds
+    return labelled
 
 
 def _parse_spec(spec: str, labels: pd.DataFrame | None) -> int | None:
