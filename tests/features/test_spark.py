@@ -32,7 +32,8 @@ def spark():
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.master("local[2]").appName("fraudml-parity").config("spark.ui.enabled", "false")
-    for key, value in {**SPARK_SETTINGS, "spark.sql.shuffle.partitions": "4"}.items():
+    # twice the default driver memory: this session runs beside the rest of the suite, and must not fail for lack of it
+    for key, value in {**SPARK_SETTINGS, "spark.sql.shuffle.partitions": "4", "spark.driver.memory": "4g"}.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
