@@ -84,6 +84,13 @@ def test_simulate_features_train_evaluate_promote_end_to_end(world_features, par
     assert ((scores >= 0) & (scores <= 1)).all() and not np.isin(scores, [0, 1]).all()  # probabilities, not labels
     assert mlflow.get_tracking_uri().startswith(f"sqlite:///{tmp_path}")
 
+    # a model of other data registers under its own name: it can never be promoted over fraudml's champion
+    fraudml("train", "--features", world_features, "--model-out", tmp_path / "other", "--params", params_file,
+            "--name", "fraudml-other")
+    assert client.get_model_version_by_alias("fraudml", "candidate").version == version.version
+    assert "promoted: there is no champion yet" in fraudml("promote", "--name", "fraudml-other").output
+    assert client.get_model_version_by_alias("fraudml", "champion").version == version.version
+
 
 @pytest.mark.slow
 def test_same_features_and_seed_give_the_same_model(world_features, params_file, tmp_path):

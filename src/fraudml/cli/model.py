@@ -69,7 +69,9 @@ def train_command(
     features: Path = typer.Option(..., "--features", help="feature table written by fraudml features"),
     model_out: Path = typer.Option(..., "--model-out", help="folder to write the model bundle to"),
     params: Path | None = typer.Option(None, "--params", help="params file; its train group is used [default: the project's configs/params.yaml]"),
-    track: bool = typer.Option(True, "--track/--no-track", help="log the run to MLflow and register the model as fraudml@candidate"),
+    track: bool = typer.Option(True, "--track/--no-track", help="log the run to MLflow and register the model as NAME@candidate"),
+    name: str | None = typer.Option(None, "--name", help="registered model name, one per kind of data so that promotion "
+                                    "compares like with like [default: fraudml]"),
 ) -> None:
     """Train a model on a feature table, write its bundle, log and register it in MLflow."""
     from fraudml.model.evaluate import evaluate
@@ -89,13 +91,15 @@ def train_command(
         console.print(f"wrote model bundle to {model_out}")
         if not track:
             return
-        from fraudml.tracking import log_training, tracking_uri
+        from fraudml.tracking import MODEL_NAME, log_training, tracking_uri
+
+        name = name or MODEL_NAME
 
         with console.status("logging to MLflow"):
             logged = log_training(result, table, features_file=features, bundle_dir=model_out, params=settings,
-                                  evaluation=evaluation, evaluation_dir=Path(tmp))
-    console.print(f"MLflow run {logged.run_id} in {tracking_uri()}: registered fraudml version {logged.version} "
-                  "as fraudml@candidate (fraudml promote makes it champion if it is better)", highlight=False)
+                                  evaluation=evaluation, evaluation_dir=Path(tmp), name=name)
+    console.print(f"MLflow run {logged.run_id} in {tracking_uri()}: registered {name} version {logged.version} "
+                  f"as {name}@candidate (fraudml promote --name {name} makes it champion if it is better)", highlight=False)
 
 
 @app.command("evaluate")
@@ -123,11 +127,12 @@ def evaluate_command(
 @app.command("promote")
 def promote_command(
     force: bool = typer.Option(False, "--force", help="promote without comparing (when the champion cannot score the new features)"),
+    name: str | None = typer.Option(None, "--name", help="registered model name [default: fraudml]"),
 ) -> None:
-    """Make the candidate the champion (alias fraudml@champion) if it beats the champion on PR-AUC."""
-    from fraudml.tracking import promote
+    """Make the candidate the champion (alias NAME@champion) if it beats the champion on PR-AUC."""
+    from fraudml.tracking import MODEL_NAME, promote
 
-    decision = promote(force=force)
+    decision = promote(name or MODEL_NAME, force=force)
     console.print(("[green]" if decision.promoted else "[yellow]") + decision.reason + "[/]", highlight=False)
     print(json.dumps({"promoted": decision.promoted, "candidate": decision.candidate,
                       "champion": decision.candidate if decision.promoted else decision.champion}))

@@ -38,8 +38,11 @@ def test_period(split) -> str:
 
 def log_training(result, table: pd.DataFrame, *, features_file: Path, bundle_dir: Path, params: dict,
                  evaluation: dict, evaluation_dir: Path | None = None, register: bool = True,
-                 experiment: str | None = None) -> LoggedRun:
-    """Log a finished training run and register its model as ``fraudml@candidate``.
+                 experiment: str | None = None, name: str = MODEL_NAME) -> LoggedRun:
+    """Log a finished training run and register its model as ``<name>@candidate`` (``fraudml@candidate``).
+
+    Models of different data (the simulated world, an operator's tables) are
+    registered under different names, so promotion never compares across them.
 
     ``params`` is the params file's content (its ``train`` group is logged);
     ``evaluation`` the test metrics from ``fraudml.model.evaluate``; the files in
@@ -75,15 +78,15 @@ def log_training(result, table: pd.DataFrame, *, features_file: Path, bundle_dir
             test.drop(columns=["msisdn"]).to_parquet(test_file, index=False)
             bundle.spec.save(spec_path(test_file))
             mlflow.log_artifacts(tmp, "test")
-        info = log_bundle(bundle, Path(bundle_dir), table, MODEL_NAME if register else None)
+        info = log_bundle(bundle, Path(bundle_dir), table, name if register else None)
     version = None
     if register:
         version = str(info.registered_model_version)
         client = MlflowClient()
         for key in ("test.period", "test.set", "feature_spec.hash", "model.version"):
-            client.set_model_version_tag(MODEL_NAME, version, key, tags[key])
-        client.set_model_version_tag(MODEL_NAME, version, "run_id", run.info.run_id)
+            client.set_model_version_tag(name, version, key, tags[key])
+        client.set_model_version_tag(name, version, "run_id", run.info.run_id)
         if pr_auc is not None:
-            client.set_model_version_tag(MODEL_NAME, version, "test.pr_auc", repr(pr_auc))
-        client.set_registered_model_alias(MODEL_NAME, CANDIDATE, version)
+            client.set_model_version_tag(name, version, "test.pr_auc", repr(pr_auc))
+        client.set_registered_model_alias(name, CANDIDATE, version)
     return LoggedRun(run.info.run_id, info.model_uri, version)
