@@ -6,6 +6,9 @@ sum in different orders, and the feature table keeps 10 significant digits).
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,6 +21,8 @@ from fraudml.features.engine import SPARK_SETTINGS
 from fraudml.features.snapshots import make_snapshots
 
 pytest.importorskip("pyspark", reason="pyspark is not installed (it is in the dev group: uv sync)")
+if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+    pytest.skip("Spark needs Java 17 or later, and none is on PATH or in JAVA_HOME", allow_module_level=True)
 pytestmark = [
     pytest.mark.slow,
     # pyspark's own notices about pandas 3, which it calls; nothing here can act on them
