@@ -127,8 +127,8 @@ def build_features(
         ctx = Context(tables, batch, windows, label_delay_days, shared=shared, as_of_range=as_of_range)
         computed.append(steady(_compute(ctx, tables, spec), spec.names))
         ctx.release()
-    for table in shared.values():
-        table.release()
+    for intermediate in shared.values():
+        intermediate.release()
     close(con)  # the engine's memory is freed before the table is assembled
     features = pd.concat(computed, ignore_index=True) if len(computed) > 1 else computed[0]
     del computed
