@@ -151,6 +151,48 @@ def table_path(folder: str | Path, name: str) -> Path | None:
     return None
 
 
+def parquet_files(path: str | Path) -> list[Path]:
+    """The Parquet file at ``path``, or every part under the folder ``path`` (sorted)."""
+    path = Path(path)
+    if not path.is_dir():
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
+        return [path]
+    files = sorted(path.rglob("*.parquet"))
+    if not files:
+        raise InputError(f"{path}: folder holds no Parquet parts")
+    return files
+
+
+def _unreadable(path: Path, exc: Exception) -> InputError:
+    return InputError(f"{path}: cannot read as Parquet ({exc})")
+
+
+def open_parquet(path: str | Path) -> pq.ParquetFile:
+    """One Parquet file, opened for its schema, row count and batches; an unreadable file is an InputError naming it."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        return pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise _unreadable(path, exc) from exc
+
+
+def parquet_schema(path: str | Path) -> pa.Schema:
+    """The schema of a Parquet file, or of the first part of a folder of parts."""
+    return open_parquet(parquet_files(path)[0]).schema_arrow
+
+
+def read_parquet(path: str | Path, columns: list[str] | None = None) -> pa.Table:
+    """A Parquet file or a folder of parts, whole (or ``columns`` of it); unreadable input is an InputError naming it."""
+    parquet_files(path)  # names a missing file or an empty folder
+    try:
+        return pq.read_table(path, columns=columns)
+    except Exception as exc:  # pyarrow raises several types for corrupt files
+        raise _unreadable(Path(path), exc) from exc
+
+
 def read_table(folder: str | Path, name: str, *, required: bool = True) -> pd.DataFrame | None:
     """Read canonical table ``name`` from ``folder`` as a DataFrame with the canonical columns.
 
@@ -163,10 +205,7 @@ def read_table(folder: str | Path, name: str, *, required: bool = True) -> pd.Da
         if required:
             raise InputError(f"{Path(folder) / (name + '.parquet')}: table '{name}' is missing")
         return None
-    try:
-        table = pq.read_table(path)
-    except Exception as exc:  # pyarrow raises several types for corrupt files
-        raise InputError(f"{path}: cannot read as Parquet ({exc})") from exc
+    table = read_parquet(path)
     missing = [c for c in schema.names if c not in table.column_names and c in schema.required]
     if missing:
         raise InputError(f"{path}: required column(s) {', '.join(missing)} missing; found {', '.join(table.column_names)}")

@@ -16,12 +16,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from fraudml.errors import InputError
+from fraudml.errors import InputError, example_rows
 from fraudml.tables import TABLES, Column, TableSchema, write_atomic, write_table
 
 ROW = "_row"  # 1-based position of the row in its source
 REASON = "_reason"
-EXAMPLES = 5
 
 
 @dataclass
@@ -43,16 +42,6 @@ class Validated:
             counts = self.quarantined[REASON].value_counts()
             line += " (" + "; ".join(f"{r}: {n:,}" for r, n in counts.items()) + ")"
         return line
-
-
-def _examples(rows: pd.Series, values: pd.Series | None = None) -> str:
-    """'rows 3, 7, 9' or 'rows 3 ('x'), 7 ('y')' for a message, at most EXAMPLES of them."""
-    rows = rows.head(EXAMPLES)
-    if values is None:
-        shown = [str(r) for r in rows]
-    else:
-        shown = [f"{r} ({v!r})" for r, v in zip(rows, values.head(EXAMPLES))]
-    return "rows " + ", ".join(shown)
 
 
 _MONTH = re.compile(r"^\s*(\d{4})-?(\d{2})(?:-\d{2})?\s*$")
@@ -156,7 +145,7 @@ def validate(df: pd.DataFrame, name: str, source: str | Path) -> Validated:
             bad = rows[unparsed]
             raise InputError(
                 f"{source}: column '{col.name}' of table '{name}': no value parses as a {_kind(col)}; "
-                f"e.g. {_examples(bad, given[unparsed])}"
+                f"e.g. {example_rows(bad, given[unparsed])}"
             )
         flag(unparsed, f"{col.name}: not a {_kind(col)}")
         if not col.nullable:

@@ -45,7 +45,7 @@ def test_features_from_another_spec_or_missing_columns_are_refused(trained, tabl
         bundle.predict(tagged)
     text = table.astype({"noise_b": "object"})
     text.loc[3, "noise_b"] = "n/a"
-    with pytest.raises(InputError, match="noise_b is not numeric; bad rows 3"):
+    with pytest.raises(InputError, match="noise_b is not numeric; bad rows 4"):
         bundle.predict(text)
 
 

@@ -37,11 +37,11 @@ def test_bad_tables_and_params_are_refused_with_names(table, spec):
         train(table.drop(columns=["night_share_7d"]), spec, TrainParams(**FAST))
     bad = table.copy()
     bad.loc[[4, 9], "label"] = 2
-    with pytest.raises(InputError, match="label .* bad rows 4, 9"):
+    with pytest.raises(InputError, match="label .* bad rows 5, 10"):
         train(bad, spec, TrainParams(**FAST))
     no_date = table.copy()
     no_date.loc[7, "as_of"] = None
-    with pytest.raises(InputError, match="as_of is empty in rows 7"):
+    with pytest.raises(InputError, match="as_of is empty in rows 8"):
         train(no_date, spec, TrainParams(**FAST))
     no_fraud = table.assign(label=0)
     with pytest.raises(InputError, match="both fraud and normal"):

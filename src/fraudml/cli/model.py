@@ -35,20 +35,15 @@ def read_params(path: Path | None) -> dict:
 
 def read_features(path: Path):
     """A feature table and the spec written beside it by ``fraudml features``."""
-    import pandas as pd
-
     from fraudml.features.spec import FeatureSpec, spec_path
+    from fraudml.tables import read_parquet
 
     if not path.exists():
         raise InputError(f"{path}: no such feature table (write one with fraudml features)")
     if not spec_path(path).is_file():
         raise InputError(f"{path}: its feature spec {spec_path(path).name} is missing beside it")
     spec = FeatureSpec.load(spec_path(path))
-    try:
-        table = pd.read_parquet(path)
-    except Exception as exc:  # pyarrow raises several kinds for a file that is not Parquet
-        raise InputError(f"{path}: not a readable Parquet feature table ({exc})") from exc
-    return table, spec
+    return read_parquet(path).to_pandas(), spec
 
 
 def print_metrics(metrics: dict, title: str) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from fraudml.errors import InputError
+from fraudml.errors import InputError, example_rows
 from fraudml.features import (account, devices, diversity, durations, graph, location, reciprocity, sms_data, timing,
                               volume)
 from fraudml.features.context import KEY, Context, unbound_context
@@ -60,14 +60,13 @@ def check_snapshots(snapshots: pd.DataFrame, source: str = "snapshots") -> pd.Da
                         "as_of": pd.to_datetime(snapshots["as_of"], errors="coerce")})
     bad = out.index[out["msisdn"].isna() | out["as_of"].isna()]
     if len(bad):
-        raise InputError(f"{source}: msisdn or as_of missing or not a date in rows {', '.join(str(i + 1) for i in bad[:5])}")
+        raise InputError(f"{source}: msisdn or as_of missing or not a date in {example_rows(bad + 1)}")
     not_midnight = out.index[out["as_of"] != out["as_of"].dt.normalize()]
     if len(not_midnight):
-        raise InputError(f"{source}: column as_of must hold dates (midnight), not times, in rows "
-                         f"{', '.join(str(i + 1) for i in not_midnight[:5])}")
+        raise InputError(f"{source}: column as_of must hold dates (midnight), not times, in {example_rows(not_midnight + 1)}")
     dup = out.index[out.duplicated(list(ID_COLUMNS))]
     if len(dup):
-        raise InputError(f"{source}: the same (msisdn, as_of) appears twice, rows {', '.join(str(i + 1) for i in dup[:5])}")
+        raise InputError(f"{source}: the same (msisdn, as_of) appears twice, {example_rows(dup + 1)}")
     out["as_of"] = out["as_of"].astype("datetime64[us]")
     out["label"] = pd.array(snapshots["label"], dtype="Int8") if "label" in snapshots else pd.array([pd.NA] * len(out), dtype="Int8")
     out["fraud_type"] = snapshots["fraud_type"].astype("string") if "fraud_type" in snapshots \

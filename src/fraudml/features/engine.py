@@ -15,10 +15,9 @@ from pathlib import Path
 
 import ibis
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from fraudml.errors import InputError
-from fraudml.tables import TABLES, table_path
+from fraudml.tables import TABLES, parquet_schema, table_path
 
 ENGINES = ("duckdb", "spark")
 # Settings of a Spark session fraudml starts itself (a session already running is used as it is):
@@ -92,7 +91,7 @@ def register(con, name: str, data: pa.Table):
     return con.create_table(name, data, temp=True, overwrite=True)
 
 
-def read_parquet(con, path: Path, name: str):
+def scan_parquet(con, path: Path, name: str):
     """A canonical table's file, or every Parquet part under its folder, as a table of the backend."""
     if not path.is_dir():
         return con.read_parquet(str(path), table_name=name)
@@ -133,16 +132,6 @@ class Tables:
         return True
 
 
-def _parquet_columns(path: Path) -> list[str]:
-    files = [path] if path.is_file() else sorted(path.rglob("*.parquet"))
-    if not files:
-        raise InputError(f"{path}: folder holds no Parquet parts")
-    try:
-        return pq.read_schema(files[0]).names
-    except Exception as exc:  # pyarrow raises several types for corrupt files
-        raise InputError(f"{files[0]}: cannot read as Parquet ({exc})") from exc
-
-
 def load_tables(con, data_dir: str | Path) -> Tables:
     """Register every canonical table of ``data_dir`` with the backend, typed as the schema says.
 
@@ -160,12 +149,12 @@ def load_tables(con, data_dir: str | Path) -> Tables:
             empty = register(con, f"absent_{name}", schema.arrow_schema().empty_table())
             tables[name] = empty.select(**{c.name: empty[c.name].cast(_ibis_type(c.type)) for c in schema.columns})
             continue
-        present = _parquet_columns(path)
+        present = parquet_schema(path).names
         absent_required = [c for c in schema.required if c not in present]
         if absent_required:
             raise InputError(f"{path}: required column(s) {', '.join(absent_required)} missing from table '{name}'; "
                              f"found {', '.join(present)}")
-        raw = read_parquet(con, path, f"canonical_{name}")
+        raw = scan_parquet(con, path, f"canonical_{name}")
         missing[name] = {c.name for c in schema.columns if c.name not in present}
         tables[name] = raw.select(**{
             c.name: (raw[c.name] if c.name in present else ibis.null()).cast(_ibis_type(c.type))

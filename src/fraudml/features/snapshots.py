@@ -25,8 +25,9 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
-from fraudml.errors import InputError
+from fraudml.errors import InputError, example_rows
 from fraudml.features.engine import Tables, connect, load_tables, register
+from fraudml.tables import read_parquet
 
 SPECS = "end, weekly, every:N (days), auto, or a .parquet/.csv file with msisdn and as_of"
 
@@ -153,17 +154,20 @@ def label_snapshots(snapshots: pd.DataFrame, labels: pd.DataFrame | None,
 
 
 def _read_snapshot_file(path: Path) -> pd.DataFrame:
-    try:
-        df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype={"msisdn": "string"})
-    except Exception as exc:  # parsers raise many types
-        raise InputError(f"{path}: cannot read snapshots ({exc})") from exc
+    if path.suffix == ".parquet":
+        df = read_parquet(path).to_pandas()
+    else:
+        try:
+            df = pd.read_csv(path, dtype={"msisdn": "string"})
+        except Exception as exc:  # the CSV parser raises many types
+            raise InputError(f"{path}: cannot read snapshots ({exc})") from exc
     missing = [c for c in ("msisdn", "as_of") if c not in df.columns]
     if missing:
         raise InputError(f"{path}: column(s) {', '.join(missing)} missing; found {', '.join(map(str, df.columns))}")
     as_of = pd.to_datetime(df["as_of"], errors="coerce")
     bad = df.index[as_of.isna()]
     if len(bad):
-        raise InputError(f"{path}: column as_of is not a date in rows {', '.join(str(i + 1) for i in bad[:5])}")
+        raise InputError(f"{path}: column as_of is not a date in {example_rows(bad + 1)}")
     return pd.DataFrame({"msisdn": df["msisdn"].astype("string"), "as_of": as_of.astype("datetime64[us]")})
 
 

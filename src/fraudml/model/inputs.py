@@ -7,13 +7,13 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from fraudml.errors import InputError
+from fraudml.errors import InputError, example_rows
 from fraudml.features.spec import FeatureSpec
 
 
-def _rows(index, limit: int = 5) -> str:
-    shown = ", ".join(str(i) for i in list(index)[:limit])
-    return shown + (", ..." if len(index) > limit else "")
+def _rows(mask: np.ndarray | pd.Series) -> str:
+    """Example rows where ``mask`` holds, numbered from 1 in the table's order."""
+    return example_rows(np.flatnonzero(np.asarray(mask, dtype=bool)) + 1)
 
 
 def check_feature_table(table: pd.DataFrame, spec: FeatureSpec, *, source: str = "feature table",
@@ -24,15 +24,15 @@ def check_feature_table(table: pd.DataFrame, spec: FeatureSpec, *, source: str =
     if missing:
         raise InputError(f"{source}: column(s) {', '.join(missing)} missing (feature spec {spec.hash})")
     for column in ("msisdn", "as_of"):
-        bad = table.index[table[column].isna()]
-        if len(bad):
-            raise InputError(f"{source}: column {column} is empty in rows {_rows(bad)}")
+        bad = table[column].isna()
+        if bad.any():
+            raise InputError(f"{source}: column {column} is empty in {_rows(bad)}")
     feature_columns(table, spec, source=source)
     if need_labels:
         label = pd.to_numeric(table["label"], errors="coerce")
-        bad = table.index[table["label"].notna() & ~label.isin([0, 1])]
-        if len(bad):
-            raise InputError(f"{source}: column label must be 0, 1 or empty; bad rows {_rows(bad)}")
+        bad = table["label"].notna() & ~label.isin([0, 1])
+        if bad.any():
+            raise InputError(f"{source}: column label must be 0, 1 or empty; bad {_rows(bad)}")
 
 
 def feature_columns(features: pd.DataFrame, spec: FeatureSpec, *, source: str = "features") -> np.ndarray:
@@ -45,8 +45,7 @@ def feature_columns(features: pd.DataFrame, spec: FeatureSpec, *, source: str = 
         col = features[name]
         if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col) or col.isna().all()):
             values = pd.to_numeric(col, errors="coerce")
-            bad = features.index[values.isna() & col.notna()]
-            raise InputError(f"{source}: column {name} is not numeric; bad rows {_rows(bad)}")
+            raise InputError(f"{source}: column {name} is not numeric; bad {_rows(values.isna() & col.notna())}")
         out[:, j] = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     return out
 

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow.parquet as pq
 
 from fraudml.errors import InputError
-from fraudml.tables import table_path
+from fraudml.tables import parquet_schema, read_parquet, table_path
 
 NO_HISTORY = "no account, calls or SMS before as_of"
 NOT_ACTIVE = "activated on or after as_of"
@@ -32,13 +31,7 @@ class Selection:
 
 def _scan(path: Path) -> str:
     """A DuckDB scan of a table file or folder of parts, checked readable first (to name the bad file)."""
-    files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
-    if not files:
-        raise InputError(f"{path}: folder holds no Parquet parts")
-    try:
-        pq.read_schema(files[0])
-    except Exception as exc:  # pyarrow raises several types for corrupt files
-        raise InputError(f"{files[0]}: cannot read as Parquet ({exc})") from exc
+    parquet_schema(path)
     target = f"{path}/**/*.parquet" if path.is_dir() else str(path)
     return f"read_parquet('{target.replace(chr(39), chr(39) * 2)}', union_by_name = true)"
 
@@ -79,7 +72,7 @@ def read_numbers(path: str | Path) -> pd.Series:
         raise InputError(f"{path}: numbers file not found")
     try:
         if path.suffix == ".parquet":
-            df = pd.read_parquet(path)
+            df = read_parquet(path).to_pandas()
         elif path.suffix == ".csv":
             df = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
         else:

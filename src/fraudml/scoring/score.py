@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from fraudml.errors import InputError
 from fraudml.features.spec import FeatureSpec, spec_path
@@ -27,6 +26,7 @@ from fraudml.scoring.drift import DriftCounter, Reference
 from fraudml.scoring.numbers import EMPTY, REPEATED, known_numbers, read_numbers, select
 from fraudml.scoring.output import REASONS, SCORES
 from fraudml.scoring.reasons import top_reasons
+from fraudml.tables import open_parquet
 
 ALL_MISSING = "all features missing"
 NEEDS_REASONS = ("alert", "review")
@@ -205,10 +205,7 @@ def score_feature_file(
     if not spec_file.is_file():
         raise InputError(f"{path}: no feature spec beside it ({spec_file.name}): cannot check it matches the model")
     check_spec(bundle, FeatureSpec.load(spec_file))
-    try:
-        parquet = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises several types for corrupt files
-        raise InputError(f"{path}: cannot read as Parquet ({exc})") from exc
+    parquet = open_parquet(path)
     missing = [c for c in ("msisdn", *bundle.spec.names) if c not in parquet.schema_arrow.names]
     if missing:
         raise InputError(f"{path}: column(s) {', '.join(missing[:10])} missing")
