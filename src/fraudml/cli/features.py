@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from fraudml.cli.app import app, console
+from fraudml.cli.app import Command, app, console
 from fraudml.errors import InputError
 
 
@@ -18,7 +18,7 @@ def _windows(text: str) -> tuple[int, ...]:
         raise InputError(f"--windows {text!r}: give whole numbers of days separated by commas, e.g. 1,7,30") from None
 
 
-@app.command()
+@app.command(cls=Command)
 def features(
     data: Path = typer.Option(None, "--data", help="canonical data folder"),
     out: Path = typer.Option(None, "--out", help="feature table to write (Parquet); its spec is written beside it"),

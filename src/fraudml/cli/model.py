@@ -10,7 +10,7 @@ import typer
 import yaml
 from rich.table import Table
 
-from fraudml.cli.app import app, console
+from fraudml.cli.app import Command, app, console
 from fraudml.errors import InputError
 
 SCORERS = ("model", "logistic", "rules")
@@ -59,7 +59,7 @@ def print_metrics(metrics: dict, title: str) -> None:
     console.print(table)
 
 
-@app.command("train")
+@app.command("train", cls=Command)
 def train_command(
     features: Path = typer.Option(..., "--features", help="feature table written by fraudml features"),
     model_out: Path = typer.Option(..., "--model-out", help="folder to write the model bundle to"),
@@ -97,7 +97,7 @@ def train_command(
                   f"as {name}@candidate (fraudml promote --name {name} makes it champion if it is better)", highlight=False)
 
 
-@app.command("evaluate")
+@app.command("evaluate", cls=Command)
 def evaluate_command(
     model: str = typer.Option(..., "--model", help="model bundle folder or MLflow URI (models:/fraudml@champion)"),
     features: Path = typer.Option(..., "--features", help="feature table written by fraudml features"),
@@ -119,7 +119,7 @@ def evaluate_command(
     console.print(f"wrote {out / 'metrics.json'} and plots to {out / 'plots'}")
 
 
-@app.command("promote")
+@app.command("promote", cls=Command)
 def promote_command(
     force: bool = typer.Option(False, "--force", help="promote without comparing (when the champion cannot score the new features)"),
     name: str | None = typer.Option(None, "--name", help="registered model name [default: fraudml]"),

@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from fraudml.cli.app import DataFormat, app, console
+from fraudml.cli.app import Command, DataFormat, app, console
 from fraudml.errors import InputError
 
 PARTIAL = 3
@@ -44,7 +44,7 @@ def _show_top(scores, n: int) -> None:
     console.print(table)
 
 
-@app.command()
+@app.command(cls=Command)
 def score(
     model: str = typer.Option(..., "--model", help="model bundle folder, or an MLflow model URI such as models:/fraudml@champion"),
     data: Path | None = typer.Option(None, "--data", help="folder of the tables of the numbers to score"),
