@@ -33,8 +33,8 @@ def test_single_snapshot_table_trains_with_a_note(table, spec):
 
 
 def test_bad_tables_and_params_are_refused_with_names(table, spec):
-    with pytest.raises(InputError, match="night_share_7d"):
-        train(table.drop(columns=["night_share_7d"]), spec, TrainParams(**FAST))
+    with pytest.raises(InputError, match="night_share_w7"):
+        train(table.drop(columns=["night_share_w7"]), spec, TrainParams(**FAST))
     bad = table.copy()
     bad.loc[[4, 9], "label"] = 2
     with pytest.raises(InputError, match="label .* bad rows 5, 10"):
