@@ -32,23 +32,38 @@ def _run_folder(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def world_folder(tmp_path_factory):
-    """``world_folder(preset, subscribers, days, seed)``: a canonical folder of a simulated world, written once
-    per test run (whichever worker asks first) and shared read-only by every test that asks for the same one."""
+def built_once(tmp_path_factory):
+    """``built_once(name, build) -> folder``: ``build(folder)`` runs once per test run, in whichever pytest-xdist
+    worker asks first; the others wait for it and share the folder read-only."""
     shared = _run_folder(tmp_path_factory)
+
+    def get(name: str, build) -> Path:
+        folder = shared / name
+        with open(f"{folder}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (folder / ".complete").exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True)
+                build(folder)
+                (folder / ".complete").touch()
+        return folder
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def world_folder(built_once):
+    """``world_folder(preset, subscribers, days, seed)``: a canonical folder of a simulated world, written once per
+    test run and shared by every test that asks for the same one."""
 
     def make(preset: str, subscribers: int, days: int, seed: int = 0) -> Path:
         from fraudml.simulate import simulate
         from fraudml.validation import validate_and_write
 
-        folder = shared / f"world-{preset}-{subscribers}-{days}-{seed}"
-        with open(f"{folder}.lock", "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not (folder / ".complete").exists():
-                shutil.rmtree(folder, ignore_errors=True)
-                validate_and_write(simulate(preset=preset, subscribers=subscribers, days=days, seed=seed), folder)
-                (folder / ".complete").touch()
-        return folder
+        def build(folder: Path) -> None:
+            validate_and_write(simulate(preset=preset, subscribers=subscribers, days=days, seed=seed), folder)
+
+        return built_once(f"world-{preset}-{subscribers}-{days}-{seed}", build)
 
     return make
 

@@ -1,8 +1,6 @@
 """`fraudml train / evaluate / promote`: a small world end to end into a temporary MLflow store, and bad input."""
 
-import fcntl
 import json
-import os
 import shutil
 
 import numpy as np
@@ -15,11 +13,9 @@ from fraudml.errors import InputError
 
 
 @pytest.fixture(autouse=True)
-def mlflow_store(tmp_path, monkeypatch):
-    """A temporary store: tests never touch the project's ``mlflow.db``."""
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-    return tmp_path
+def _temporary_store(mlflow_store):
+    """Tests never touch the project's ``mlflow.db``."""
+    return mlflow_store
 
 
 # small and quick: the model's quality is not what these tests are about
@@ -42,18 +38,10 @@ def fraudml(*args):
 
 
 @pytest.fixture(scope="module")
-def world_features(tmp_path_factory):
-    """A small simulated world (Sichuan-like fraud rate) and its weekly feature table, built once per test run
-    even when pytest-xdist spreads these tests over several workers."""
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the run's folder, not one worker's
-    folder = shared / "model-cli-world"
-    with open(shared / "model-cli-world.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (folder / "features.parquet").exists():
-            fraudml("simulate", "--preset", "sichuan", "--subscribers", 1500, "--days", 35, "--seed", 0,
-                    "--out", folder / "world")
-            fraudml("features", "--data", folder / "world", "--snapshots", "weekly", "--out", folder / "features.parquet")
+def world_features(world, built_once):
+    """The weekly feature table of the shared small world, built by the command once per test run."""
+    folder = built_once("model-cli-features", lambda f: fraudml("features", "--data", world, "--snapshots", "weekly",
+                                                                 "--out", f / "features.parquet"))
     return folder / "features.parquet"
 
 
