@@ -9,13 +9,14 @@ import typer
 
 from fraudml.cli.app import Command, app, console
 from fraudml.errors import InputError
+from fraudml.features.spec import DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS
 
 
 def _windows(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(w) for w in text.split(",") if w.strip())
     except ValueError:
-        raise InputError(f"--windows {text!r}: give whole numbers of days separated by commas, e.g. 1,7,30") from None
+        raise InputError(f"--windows {text!r}: give whole numbers of days separated by commas, e.g. {','.join(map(str, DEFAULT_WINDOWS))}") from None
 
 
 @app.command(cls=Command)
@@ -25,8 +26,9 @@ def features(
     as_of: str = typer.Option(None, "--as-of", help="one snapshot date (YYYY-MM-DD): every number active before it"),
     snapshots: str = typer.Option(None, "--snapshots", help="end, weekly, every:N, auto, or a .parquet/.csv of msisdn,as_of"),
     engine: str = typer.Option("duckdb", help="duckdb (embedded) or spark (needs the spark extra)"),
-    windows: str = typer.Option("1,7,30", help="trailing windows in days"),
-    label_delay_days: int = typer.Option(7, min=0, help="labels feed graph features only once this many days old"),
+    windows: str = typer.Option(",".join(map(str, DEFAULT_WINDOWS)), help="trailing windows in days"),
+    label_delay_days: int = typer.Option(DEFAULT_LABEL_DELAY_DAYS, min=0, help="days until a fraud label is known: labels "
+                                         "feed graph features only once this old (the params file's features.label_delay_days)"),
     memory_limit: str = typer.Option(None, help="engine memory limit, e.g. 8GB (DuckDB spills to disk past it)"),
     threads: int = typer.Option(None, min=1, help="engine threads (default: all cores)"),
     active_days: int = typer.Option(None, min=1, help="snapshot only numbers with a call or SMS this many days before as_of "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ibis
 
 from fraudml.features.context import KEY, Context, Family
+from fraudml.tables import DAY_S
 
 MONTHS = 3
 
@@ -35,7 +36,7 @@ def features(ctx: Context) -> Family:
                                            _home=counted.home_city.max(), _county=counted.home_county.max(),
                                            _holder=counted.id_holder.max())
     # a float numerator: Spark reads a literal 86400.0 as a decimal and would round the quotient to 6 places
-    age = (held.as_of.epoch_seconds() - held._activated.epoch_seconds()).cast("float64") / 86_400
+    age = (held.as_of.epoch_seconds() - held._activated.epoch_seconds()).cast("float64") / DAY_S
     f.part(held.mutate(**{
         f.real("account_age_days", "days from activation to as_of", "days", source="accounts.activated_at"):
             ibis.ifelse(held._activated < held.as_of, age, None),

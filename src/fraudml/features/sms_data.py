@@ -10,7 +10,7 @@ from __future__ import annotations
 import ibis
 
 from fraudml.features.account import MONTHS, last_complete_month
-from fraudml.features.context import KEY, Context, Family, share, span, span_of
+from fraudml.features.context import KEY, NIGHT, Context, Family, share, span, span_of
 
 
 def features(ctx: Context) -> Family:
@@ -28,7 +28,7 @@ def features(ctx: Context) -> Family:
     m["_night"] = sp.night.sum()
     agg = sp.group_by(KEY).aggregate(**m)
     f.part(agg.mutate(**{
-        f.real(f"sms_night_share_w{L}", f"share of the last {span_of(L)} text messages between 00:00 and 06:00", "share", L):
+        f.real(f"sms_night_share_w{L}", f"share of the last {span_of(L)} text messages {NIGHT}", "share", L):
             share(agg._night, agg._all),
     }))
 

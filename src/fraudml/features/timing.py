@@ -7,7 +7,8 @@ variation of the gaps between calls), which people never do.
 
 from __future__ import annotations
 
-from fraudml.features.context import KEY, Context, Family, entropy, n_log_n, share, span, span_of
+from fraudml.features.context import (KEY, NIGHT, NIGHT_END_HOUR, OFFICE, OFFICE_HOURS, Context, Family, entropy, n_log_n,
+                                      share, span, span_of)
 
 
 def features(ctx: Context) -> Family:
@@ -15,8 +16,8 @@ def features(ctx: Context) -> Family:
     cw = ctx.calls_window
     L = ctx.lookback
     out = cw.direction == "out"
-    night = cw.hour < 6
-    office = (cw.hour >= 9) & (cw.hour < 18) & (cw.weekday < 5)
+    night = cw.hour < NIGHT_END_HOUR
+    office = (cw.hour >= OFFICE_HOURS[0]) & (cw.hour < OFFICE_HOURS[1]) & (cw.weekday < 5)
     m = {}
     for w in ctx.windows:
         if w == 1:
@@ -32,9 +33,9 @@ def features(ctx: Context) -> Family:
     for w in ctx.windows:
         if w == 1:
             continue
-        exprs[f.real(f"night_share_w{w}", f"share of the last {span_of(w)} calls (both ways) between 00:00 and 06:00", "share", w)] = \
+        exprs[f.real(f"night_share_w{w}", f"share of the last {span_of(w)} calls (both ways) {NIGHT}", "share", w)] = \
             share(agg[f"_night_w{w}"], agg[f"_all_w{w}"])
-        exprs[f.real(f"office_share_out_w{w}", f"share of the last {span_of(w)} outgoing calls on weekdays 09:00-18:00", "share", w)] = \
+        exprs[f.real(f"office_share_out_w{w}", f"share of the last {span_of(w)} outgoing calls {OFFICE}", "share", w)] = \
             share(agg[f"_office_w{w}"], agg[f"_out_w{w}"])
     exprs[f.real(f"weekend_share_w{L}", f"share of the last {span_of(L)} calls on Saturdays and Sundays", "share", L)] = \
         share(agg._weekend, agg[f"_all_w{L}"])

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 from fraudml.simulate import behaviour, fraud, places, population, usage
 from fraudml.simulate.identities import SENDERS, Identities, text
 from fraudml.simulate.params import FIRST_FRAUD, ROLES, WorldParams, preset as preset_params
-from fraudml.tables import TABLES
+from fraudml.tables import DAY_S, TABLES
 
 @dataclass
 class World:
@@ -37,7 +37,7 @@ def _strings(dictionary: pa.Array, index: np.ndarray, missing: np.ndarray | None
 
 def _timestamps(start: pd.Timestamp, days: np.ndarray) -> pd.Series:
     """Days since ``start`` as timestamps to the second; NaN days become NaT."""
-    seconds = np.rint(np.where(np.isnan(days), 0, days) * 86_400).astype(np.int64)
+    seconds = np.rint(np.where(np.isnan(days), 0, days) * DAY_S).astype(np.int64)
     stamp = np.datetime64(start.to_datetime64(), "s") + seconds.astype("timedelta64[s]")
     out = pd.Series(stamp.astype("datetime64[us]"))
     return out.mask(np.isnan(days))
@@ -45,8 +45,8 @@ def _timestamps(start: pd.Timestamp, days: np.ndarray) -> pd.Series:
 
 def _ordered(events: dict[str, np.ndarray], days: float) -> dict[str, np.ndarray]:
     """Events sorted by owner and time, keeping one event per owner and second (a line starts one call at a time)."""
-    second = np.rint(events["t"] * 86_400).astype(np.int64)
-    key = events["owner"] * (int(days * 86_400) + 86_400) + second
+    second = np.rint(events["t"] * DAY_S).astype(np.int64)
+    key = events["owner"] * (int(days * DAY_S) + DAY_S) + second
     order = np.argsort(key, kind="stable")  # fast on the long sorted runs the events come in
     key = key[order]
     order = order[np.r_[True, key[1:] != key[:-1]]]
