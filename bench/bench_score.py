@@ -51,7 +51,8 @@ def prepare_model() -> tuple[Path, Path]:
     """A model trained with default parameters on a simulated world, and that world's features as of its end."""
     from fraudml.features.build import build_features, feature_spec, write_features
     from fraudml.features.spec import FeatureSpec
-    from fraudml.model.train import TrainParams, train
+    from fraudml.model.train import train
+    from fraudml.params import TrainParams
 
     bundle_dir, features = WORK / "bundle", WORK / "world_features.parquet"
     if (bundle_dir / "model.txt").exists() and features.exists():

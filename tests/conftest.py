@@ -94,7 +94,8 @@ def as_of(period):
 def world_model(world, period, as_of, tmp_path_factory):
     """(bundle folder, feature table used to train it): weekly snapshots of every labelled number."""
     from fraudml.features.build import build_features
-    from fraudml.model.train import TrainParams, train
+    from fraudml.model.train import train
+    from fraudml.params import TrainParams
 
     labels = pd.read_parquet(world / "labels.parquet")
     days = pd.date_range(period[0] + pd.Timedelta(days=8), as_of, freq="7D")

@@ -20,6 +20,7 @@ def table() -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def trained(table, spec):
-    from fraudml.model.train import TrainParams, train
+    from fraudml.model.train import train
+    from fraudml.params import TrainParams
 
     return train(table, spec, TrainParams(n_estimators=200, early_stopping_rounds=20, num_threads=1))

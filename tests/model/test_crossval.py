@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from fraudml.model.crossval import cross_validate, fold_splits, summarise
-from fraudml.model.train import TrainParams
+from fraudml.params import TrainParams
 
 
 def test_every_number_is_tested_once_and_never_trained_on_in_its_fold(table):

@@ -4,7 +4,8 @@ import pytest
 
 from fraudml.model.bundle import ModelBundle
 from fraudml.model.evaluate import evaluate
-from fraudml.model.train import TrainParams, train
+from fraudml.model.train import train
+from fraudml.params import TrainParams
 
 
 @pytest.mark.slow  # LightGBM, logistic regression and four matplotlib figures

@@ -34,21 +34,16 @@ def write_features(table: pd.DataFrame, path) -> object:
 
 @pytest.fixture
 def train_and_log(tmp_path):
-    """``train_and_log(table, **train_params) -> (TrainResult, LoggedRun)``: train, evaluate, log and register."""
-    from fraudml.model.evaluate import evaluate
-    from fraudml.model.train import TrainParams, train
-    from fraudml.tracking import log_training
+    """``train_and_log(table, **train_params) -> (TrainResult, LoggedRun)``: the pipeline's own train-and-register."""
+    from fraudml.params import Params, TrainParams
+    from fraudml.tracking.training import train_and_register
 
     count = iter(range(100))
 
     def run(table: pd.DataFrame, **params):
         folder = tmp_path / f"run{next(count)}"
         features = write_features(table, folder / "features.parquet")
-        result = train(table, synthetic_spec(TRACKED), TrainParams(**params))
-        result.bundle.save(folder / "model")
-        evaluation = evaluate(result.bundle, table, result.split, folder / "evaluation")
-        logged = log_training(result, table, features_file=features, bundle_dir=folder / "model",
-                              params={"train": params}, evaluation=evaluation, evaluation_dir=folder / "evaluation")
-        return result, logged
+        trained = train_and_register(features, folder / "model", Params(train=TrainParams(**params)))
+        return trained.result, trained.logged
 
     return run

@@ -22,12 +22,11 @@ from fraudml.features import (account, devices, diversity, durations, graph, loc
                               volume)
 from fraudml.features.context import KEY, Context, unbound_context
 from fraudml.features.engine import Tables, close, connect, load_tables, register
-from fraudml.features.spec import ID_COLUMNS, TARGET_COLUMNS, FeatureSpec, spec_path
-from fraudml.tables import write_atomic
+from fraudml.features.spec import (DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS, ID_COLUMNS, TARGET_COLUMNS, FeatureSpec,
+                                   spec_path)
+from fraudml.tables import read_parquet, write_atomic
 
 FAMILIES = (volume, diversity, reciprocity, durations, timing, location, devices, account, sms_data, graph)
-DEFAULT_WINDOWS = (1, 7, 30)
-DEFAULT_LABEL_DELAY_DAYS = 7
 EVENT_TABLES = ("calls", "sms")
 SNAPSHOTS_PER_PASS = 250_000  # about 12M calls a pass at 50 calls a number  # a count from these is 0, not missing, for a number that had no such event
 
@@ -184,6 +183,17 @@ def feature_table_arrow(table: pd.DataFrame, spec: FeatureSpec) -> pa.Table:
               pa.array(table["fraud_type"], pa.string(), from_pandas=True)]
     arrays += [pa.array(table[d.name], f.type, from_pandas=True) for d, f in zip(spec.features, fields[4:])]
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def read_features(path: str | Path) -> tuple[pd.DataFrame, FeatureSpec]:
+    """A feature table and the spec written beside it by :func:`write_features`."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such feature table (write one with fraudml features)")
+    if not spec_path(path).is_file():
+        raise InputError(f"{path}: its feature spec {spec_path(path).name} is missing beside it")
+    spec = FeatureSpec.load(spec_path(path))
+    return read_parquet(path).to_pandas(), spec
 
 
 def write_features(table: pd.DataFrame, spec: FeatureSpec, out: str | Path) -> Path:
