@@ -11,15 +11,8 @@ from __future__ import annotations
 
 import ibis
 
-from fraudml.features.context import KEY, Context, Family
+from fraudml.features.context import KEY, MONTHS, Context, Family
 from fraudml.tables import DAY_S
-
-MONTHS = 3
-
-
-def last_complete_month(as_of):
-    """First day of the latest month that ended before ``as_of``."""
-    return as_of.truncate("M") - ibis.interval(months=1)
 
 
 def features(ctx: Context) -> Family:
@@ -59,11 +52,8 @@ def _holder(ctx: Context, family: Family) -> None:
 
 def _spend(ctx: Context, family: Family) -> None:
     """Monthly spend (ARPU) of the last complete months: its level, trend and gaps."""
-    snapshots, months = ctx.snapshots, ctx.tables["account_months"]
-    last_month = last_complete_month(snapshots.as_of)
-    spend = snapshots.left_join(months, [snapshots.msisdn == months.msisdn, months.month.cast("timestamp") <= last_month,
-                                         months.month.cast("timestamp") > last_month - ibis.interval(months=MONTHS)])
-    in_last = spend.month.cast("timestamp") == last_complete_month(spend.as_of)
+    spend = ctx.complete_months("account_months", every_snapshot=True)
+    in_last = spend.in_last
     mean = family.real(f"arpu_mean_{MONTHS}m", f"mean monthly spend over the last {MONTHS} complete months", "yuan",
                        source="account_months")
     totals = spend.group_by(KEY).aggregate(**{

@@ -27,6 +27,7 @@ NIGHT_END_HOUR = 6  # night is from midnight to 06:00, local time
 OFFICE_HOURS = (9, 18)  # a call centre's working day, on weekdays
 SHORT_CALL_S = 10  # a victim hangs up within seconds
 LONG_CALL_S = 600  # ten minutes and more: a victim on the hook, or a person's long talk
+MONTHS = 3  # complete months the monthly features look back over
 NIGHT = f"between 00:00 and {NIGHT_END_HOUR:02d}:00"
 OFFICE = f"on weekdays {OFFICE_HOURS[0]:02d}:00-{OFFICE_HOURS[1]:02d}:00"
 
@@ -62,6 +63,11 @@ class Family:
     @property
     def names(self) -> list[str]:
         return [d.name for d in self.defs]
+
+
+def last_complete_month(as_of):
+    """First day of the latest month that ended before ``as_of``."""
+    return as_of.truncate("M") - ibis.interval(months=1)
 
 
 def span(days: int) -> str:
@@ -149,6 +155,17 @@ class Context:
         joined = s.join(events, ["msisdn", events[time_col] < s.as_of,
                                  events[time_col] >= s.as_of - ibis.interval(days=self.lookback)])
         return joined.mutate(lag_s=(joined.as_of.epoch_seconds() - joined[time_col].epoch_seconds()).cast("int64"))
+
+    def complete_months(self, name: str, *, every_snapshot: bool = False):
+        """Each snapshot's rows of the monthly table ``name`` (account_months, app_usage) from its last MONTHS
+        complete months, flagged ``in_last`` for the latest one: a month is known only once it has ended.
+        ``every_snapshot`` keeps snapshots without such rows (with null columns)."""
+        snapshots, monthly = self.snapshots, self.tables[name]
+        last = last_complete_month(snapshots.as_of)
+        month = monthly.month.cast("timestamp")
+        on = [snapshots.msisdn == monthly.msisdn, month <= last, month > last - ibis.interval(months=MONTHS)]
+        rows = snapshots.left_join(monthly, on) if every_snapshot else snapshots.join(monthly, on)
+        return rows.mutate(in_last=rows.month.cast("timestamp") == last_complete_month(rows.as_of))
 
     @cached_property
     def calls_window(self):

@@ -7,10 +7,8 @@ only once the month has ended.
 
 from __future__ import annotations
 
-import ibis
 
-from fraudml.features.account import MONTHS, last_complete_month
-from fraudml.features.context import KEY, NIGHT, Context, Family, share, span, span_of
+from fraudml.features.context import KEY, MONTHS, NIGHT, Context, Family, share, span, span_of
 
 
 def features(ctx: Context) -> Family:
@@ -46,11 +44,8 @@ def _texts(ctx: Context, family: Family) -> None:
 
 def _data(ctx: Context, family: Family) -> None:
     """Mobile data of the last complete months, known only once each month has ended."""
-    snapshots, apps = ctx.snapshots, ctx.tables["app_usage"]
-    last_month = last_complete_month(snapshots.as_of)
-    usage = snapshots.join(apps, [snapshots.msisdn == apps.msisdn, apps.month.cast("timestamp") <= last_month,
-                                  apps.month.cast("timestamp") > last_month - ibis.interval(months=MONTHS)])
-    in_last = usage.month.cast("timestamp") == last_complete_month(usage.as_of)
+    usage = ctx.complete_months("app_usage")
+    in_last = usage.in_last
     family.part(usage.group_by(KEY).aggregate(**{
         family.real("data_mb_last_month", "mobile data used in the last complete month (missing when none is recorded)",
                     "MB", source="app_usage"): usage.mb.sum(where=in_last),
