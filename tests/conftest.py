@@ -134,7 +134,8 @@ def champion(world_model, mlflow_store):
 @pytest.fixture(scope="session")
 def feature_file(world, as_of, tmp_path_factory):
     """The feature table of every account as of ``as_of``, written as `fraudml features` writes it."""
-    from fraudml.features.build import build_features, write_features
+    from fraudml.features.build import build_features
+    from fraudml.features.table import write_features
 
     numbers = pd.read_parquet(world / "accounts.parquet")["msisdn"].sort_values()
     table, spec = build_features(world, pd.DataFrame({"msisdn": numbers, "as_of": as_of}))

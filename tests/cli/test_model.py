@@ -29,13 +29,10 @@ def params_file(tmp_path_factory):
 @pytest.fixture(scope="module")
 def world_features(world, built_once):
     """The weekly feature table of the shared small world, built once per test run as `fraudml features` does."""
-    from fraudml.features.build import build_features, write_features
-    from fraudml.features.snapshots import make_snapshots
+    from fraudml.features.table import make_feature_file
 
-    def build(folder):
-        write_features(*build_features(world, make_snapshots(world, "weekly")), folder / "features.parquet")
-
-    return built_once("model-cli-features", build) / "features.parquet"
+    return built_once("model-cli-features", lambda f: make_feature_file(world, f / "features.parquet",
+                                                                         snapshots="weekly")) / "features.parquet"
 
 
 def ok(run: tuple[int, str]) -> str:

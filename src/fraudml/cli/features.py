@@ -43,19 +43,13 @@ def features(
         return
     if data is None or out is None:
         raise InputError("fraudml features needs --data DIR and --out FILE (or --catalogue FILE)")
-    from fraudml.features.build import build_features, write_features
-    from fraudml.features.snapshots import make_snapshots
+    from fraudml.features.table import make_feature_file
 
     start = time.perf_counter()
-    with console.status("choosing snapshots"):
-        snaps = make_snapshots(data, snapshots, as_of=as_of, active_days=active_days, engine=engine, memory_limit=memory_limit)
-    if len(snaps) == 0:
-        raise InputError(f"{data}: no number has activity before the snapshot date(s): nothing to compute")
-    with console.status(f"computing features for {len(snaps):,} snapshots"):
-        table, spec = build_features(data, snaps, windows=_windows(windows), label_delay_days=label_delay_days,
-                                     engine=engine, memory_limit=memory_limit, threads=threads)
-    write_features(table, spec, out)
-    positive, negative = int((table["label"] == 1).sum()), int((table["label"] == 0).sum())
-    console.print(f"wrote {len(table):,} snapshots x {len(spec.features)} features to {out} (spec {spec.hash}; "
-                  f"{positive:,} positive, {negative:,} negative, {len(table) - positive - negative:,} unlabelled) "
+    with console.status("computing snapshots and their features"):
+        made = make_feature_file(data, out, snapshots=snapshots, as_of=as_of, active_days=active_days,
+                                 windows=_windows(windows), label_delay_days=label_delay_days, engine=engine,
+                                 memory_limit=memory_limit, threads=threads)
+    console.print(f"wrote {made.rows:,} snapshots x {len(made.spec.features)} features to {out} (spec {made.spec.hash}; "
+                  f"{made.positive:,} positive, {made.negative:,} negative, {made.unlabelled:,} unlabelled) "
                   f"in {time.perf_counter() - start:.1f}s")

@@ -66,7 +66,7 @@ def evaluate_command(
     params: Path | None = typer.Option(None, "--params", help="params file; its evaluate group is used [default: the project's configs/params.yaml]"),
 ) -> None:
     """Evaluate a model on the test part of a feature table: metrics.json and plots, beside the baselines."""
-    from fraudml.features.build import read_features
+    from fraudml.features.table import read_features
     from fraudml.model.evaluate import evaluate
     from fraudml.params import load_params
     from fraudml.tracking import load_bundle

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fraudml.errors import InputError
-from fraudml.features.build import read_features
+from fraudml.features.table import read_features
 from fraudml.features.spec import FeatureSpec
 from fraudml.model.evaluate import evaluate
 from fraudml.model.train import TrainResult, train
