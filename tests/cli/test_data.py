@@ -5,6 +5,7 @@ import sys
 
 import pandas as pd
 
+from fraudml.simulate import FRAUD_TYPES
 from fraudml.tables import write_table
 
 
@@ -42,5 +43,21 @@ def test_simulate_writes_a_world_that_starts_on_the_given_day(tmp_path):
     assert calls["started_at"].min() >= pd.Timestamp("2021-03-01")
     assert calls["started_at"].max() < pd.Timestamp("2021-03-04")
     assert "calls" in run.stderr and "quarantined" in run.stderr
+    truth = pd.read_parquet(tmp_path / "_truth" / "truth.parquet")
+    accounts = pd.read_parquet(tmp_path / "accounts.parquet")
+    assert list(truth.columns) == ["msisdn", "role", "ring", "holder"]
+    assert sorted(truth["msisdn"]) == sorted(accounts["msisdn"])
+    assert ((truth["ring"] >= 0) == truth["role"].isin(FRAUD_TYPES)).all()
     bad = fraudml("simulate", "--start", "March", "--out", tmp_path / "x")
     assert bad.returncode == 2 and "--start 'March' is not a date" in bad.stderr
+
+
+def test_validate_ignores_folders_starting_with_an_underscore(tmp_path):
+    """The truth and the quarantine live beside the tables; neither is a canonical table."""
+    write_table(pd.DataFrame({"msisdn": ["a", "b"], "label": [0, 1]}), tmp_path, "labels")
+    for folder in ("_truth", "_quarantine"):
+        (tmp_path / folder).mkdir()
+        pd.DataFrame({"msisdn": ["a", "a"], "label": ["x", "x"]}).to_parquet(tmp_path / folder / "labels.parquet")
+    run = fraudml("validate", tmp_path)
+    assert run.returncode == 0, run.stderr  # the bad rows under _truth and _quarantine were not read
+    assert "_truth" not in run.stderr

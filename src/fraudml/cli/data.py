@@ -43,13 +43,16 @@ def simulate(
     format: DataFormat = typer.Option(DataFormat.canonical, "--format", help="canonical Parquet tables, or the Sichuan competition's CSV files"),
 ) -> None:
     """Simulate a synthetic operator world (the built-in data)."""
-    from fraudml.simulate import simulate as simulate_world
+    from fraudml.simulate import build_world
+    from fraudml.simulate.truth import write_truth
 
     if pd.isna(pd.to_datetime(start, format="%Y-%m-%d", errors="coerce")):
         raise InputError(f"--start {start!r} is not a date (YYYY-MM-DD)")
     began = time.perf_counter()
     with console.status(f"simulating {subscribers:,} subscribers over {days} days"):
-        tables = simulate_world(preset=preset.value, subscribers=subscribers, days=days, seed=seed, start=start)
+        world = build_world(preset=preset.value, subscribers=subscribers, days=days, seed=seed, start=start)
+    tables = world.tables
+    write_truth(world.truth, out)  # for evaluation only: no stage reads it
     if format is DataFormat.sichuan:
         from fraudml.ingest.sichuan import write_sichuan
 
