@@ -7,7 +7,9 @@ import pytest
 import fraudml.tables
 from fraudml.errors import InputError
 from fraudml.scoring import output
-from fraudml.scoring.output import SCORES, drift_path, rejects_path, scores_table, write_rejects, write_scores
+from fraudml.cases.rings import no_rings
+from fraudml.scoring.output import (RINGS, SCORES, drift_path, rejects_path, rings_path, scores_table, write_rejects,
+                                    write_rings, write_scores)
 
 
 def scores():
@@ -15,6 +17,7 @@ def scores():
         {
             "msisdn": ["a", "b"], "score": [0.9, 0.1], "rank": [1, 2], "decision": ["alert", "pass"],
             "reason_1": ["many calls", None], "reason_2": [None, None], "reason_3": [None, None], "model_version": ["3", "3"],
+            "ring_id": ["R1", None],
         }
     )
 
@@ -22,6 +25,7 @@ def scores():
 def test_files_beside_the_scores():
     assert rejects_path("out/scores.parquet").as_posix() == "out/scores.rejects.parquet"
     assert drift_path("out/scores.csv").as_posix() == "out/scores.drift.json"
+    assert rings_path("out/scores.csv").as_posix() == "out/scores.rings.parquet"
 
 
 def test_scores_table_has_exactly_the_contract_columns_and_metadata():
@@ -29,6 +33,8 @@ def test_scores_table_has_exactly_the_contract_columns_and_metadata():
     assert table.schema.names == SCORES.names
     assert table.schema.field("rank").type == "int64"
     assert table.schema.metadata[b"as_of"] == b"2020-04-01"
+    assert table.schema.metadata[b"fraudml.schema_version"] == b"2"
+    assert SCORES.names[-1] == "ring_id"  # added at the end: version 1 readers keep their columns
     with pytest.raises(ValueError, match="rank"):
         scores_table(scores().drop(columns="rank"))
 
@@ -70,3 +76,8 @@ def test_interrupted_rewrite_keeps_the_previous_file(tmp_path, monkeypatch):
 def test_rejects_are_written_even_when_empty(tmp_path):
     path = write_rejects(pd.DataFrame({"msisdn": pd.Series([], dtype="string"), "reason": pd.Series([], dtype="string")}), tmp_path / "s.parquet")
     assert path.name == "s.rejects.parquet" and pq.read_table(path).num_rows == 0
+
+
+def test_rings_are_written_even_when_there_is_none(tmp_path):
+    path = write_rings(no_rings().table, tmp_path / "s.csv")
+    assert path.name == "s.rings.parquet" and pq.read_table(path).schema.equals(RINGS)

@@ -47,7 +47,7 @@ def score(
     model: str = typer.Option(..., "--model", help="model bundle folder, or an MLflow model URI such as models:/fraudml@champion"),
     data: Path | None = typer.Option(None, "--data", help="folder of the tables of the numbers to score"),
     as_of: datetime | None = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="score as of this date (events strictly before it)"),
-    out: Path = typer.Option(..., "--out", help="scores file (.parquet or .csv); rejects and drift are written beside it"),
+    out: Path = typer.Option(..., "--out", help="scores file (.parquet or .csv); rejects, drift and rings are written beside it"),
     engine: Engine = typer.Option(Engine.duckdb, "--engine", help="engine that builds the features"),
     format: DataFormat = typer.Option(DataFormat.canonical, "--format", help="canonical tables, or the Sichuan competition's raw files"),
     numbers: Path | None = typer.Option(None, "--numbers", help="score only these numbers (text file, one a line; or CSV/Parquet with an msisdn column)"),
@@ -58,7 +58,7 @@ def score(
     """Score numbers: calibrated score, rank, decision and top reasons, one row per number."""
     from fraudml.scoring.batch import score_to_files
     from fraudml.scoring.drift import WARN_PSI
-    from fraudml.scoring.output import drift_path, rejects_path
+    from fraudml.scoring.output import drift_path, rejects_path, rings_path
     from fraudml.tracking import load_bundle
 
     start = time.perf_counter()
@@ -75,6 +75,8 @@ def score(
     if show:
         _show_top(result.scores, show)
     console.print(f"{result.summary()}; wrote {out} in {time.perf_counter() - start:.1f}s", highlight=False)
+    if len(batch.rings.table):
+        console.print(f"rings: {batch.rings.summary()} (see {rings_path(out)})", highlight=False)
     if batch.drifted:
         console.print(f"[yellow]drift:[/] PSI above {WARN_PSI} for {', '.join(batch.drifted)} (see {drift_path(out)})",
                       highlight=False)

@@ -17,7 +17,7 @@ import pyarrow.csv as pacsv
 from fraudml.errors import InputError
 from fraudml.tables import replace_atomically, write_atomic
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: ring_id added at the end
 
 SCORES = pa.schema(
     [
@@ -29,9 +29,30 @@ SCORES = pa.schema(
         pa.field("reason_2", pa.string()),
         pa.field("reason_3", pa.string()),
         pa.field("model_version", pa.string(), nullable=False),
+        pa.field("ring_id", pa.string()),
     ]
 )
+RING_ID = "ring_id"
 REASONS = ["reason_1", "reason_2", "reason_3"]
+
+# one row per ring (fraudml.cases.rings); a link is two members and how they are linked
+RINGS = pa.schema(
+    [
+        pa.field(RING_ID, pa.string(), nullable=False),
+        pa.field("size", pa.int64(), nullable=False),
+        pa.field("flagged", pa.int64(), nullable=False),
+        pa.field("handset_links", pa.int64(), nullable=False),
+        pa.field("holder_links", pa.int64(), nullable=False),
+        pa.field("victims_links", pa.int64(), nullable=False),
+        pa.field("counterparts", pa.int64(), nullable=False),
+        pa.field("first_activity", pa.timestamp("us")),
+        pa.field("last_activity", pa.timestamp("us")),
+        pa.field("handsets", pa.list_(pa.string())),
+        pa.field("holders", pa.list_(pa.string())),
+        pa.field("members", pa.list_(pa.string())),
+        pa.field("links", pa.list_(pa.struct([("a", pa.string()), ("b", pa.string()), ("kind", pa.string())]))),
+    ]
+)
 
 REJECTS = pa.schema([pa.field("msisdn", pa.string()), pa.field("reason", pa.string(), nullable=False)])
 
@@ -47,6 +68,12 @@ def rejects_path(out: str | Path) -> Path:
     """``scores.parquet`` -> ``scores.rejects.parquet``."""
     stem = _stem(out)
     return stem.with_name(stem.name + ".rejects.parquet")
+
+
+def rings_path(out: str | Path) -> Path:
+    """``scores.parquet`` -> ``scores.rings.parquet``."""
+    stem = _stem(out)
+    return stem.with_name(stem.name + ".rings.parquet")
 
 
 def drift_path(out: str | Path) -> Path:
@@ -90,6 +117,12 @@ def write_scores(table: pa.Table, out: str | Path) -> Path:
 def write_rejects(rejects: pd.DataFrame, out: str | Path) -> Path:
     """Write the rejected numbers beside the scores (always, even when empty: absence is ambiguous)."""
     return write_atomic(rejects_table(rejects), rejects_path(out))
+
+
+def write_rings(rings: pd.DataFrame, out: str | Path) -> Path:
+    """Write one row per ring beside the scores (always, even when there is none)."""
+    table = pa.Table.from_pandas(rings[RINGS.names], schema=RINGS, preserve_index=False)
+    return write_atomic(table, rings_path(out))
 
 
 def write_json(data: dict, path: str | Path) -> Path:

@@ -25,7 +25,7 @@ from fraudml.features.spec import FeatureSpec, spec_path
 from fraudml.model.thresholds import ALERT, DECISIONS, REVIEW
 from fraudml.scoring.drift import DriftCounter, Reference
 from fraudml.scoring.numbers import EMPTY, REPEATED, known_numbers, read_numbers, select
-from fraudml.scoring.output import REASONS, SCORES
+from fraudml.scoring.output import REASONS, RING_ID, SCORES
 from fraudml.scoring.reasons import top_reasons
 from fraudml.tables import open_parquet
 
@@ -153,6 +153,7 @@ def score_chunks(
     scores = pd.concat(scored, ignore_index=True) if scored else pd.DataFrame(columns=[n for n in SCORES.names if n not in ("rank", "model_version")])
     scores["rank"] = rank(scores) if len(scores) else pd.Series(dtype="int64")
     scores["model_version"] = model_version(bundle)
+    scores[RING_ID] = pd.Series(pd.NA, index=scores.index, dtype="string")  # rings come after scoring (fraudml.cases)
     scores = scores.sort_values("rank", ignore_index=True)[SCORES.names]
     all_rejects = pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(columns=["msisdn", "reason"])
     all_rejects = all_rejects.sort_values(["reason", "msisdn"], ignore_index=True, na_position="first")

@@ -1,0 +1,67 @@
+"""A hand-made canonical folder whose links are known exactly, for the rings' tests.
+
+As of 2024-04-01, window 30 days (calls from 2024-03-02 on). Flagged: A, B, C, F.
+
+* A and X share handset H1 in the window            -> handset link A-X
+* B and X are on ID card ID1                        -> holder link B-X   (so A, X, B are one ring, through X)
+* V is on ID1 too, but activated after as_of        -> no link
+* A and P share handset H0, but only before the window; A and Z share H9, but only on as_of -> no links
+* A and 20 others share handset HUB (21 numbers)    -> a hub: no links
+* X and Q share handset H2; neither is flagged      -> no link: Q stays out
+* C and D both called victims v0..v4 (5 shared, of C's 10 and D's 6) -> victims link C-D
+* C and E share 4 victims only                      -> no link
+* bank: called by C, D, E and 20 others (23 callers) -> a hub, not a victim
+* F has no link                                     -> in no ring
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from fraudml.tables import TABLES, write_table
+
+AS_OF = pd.Timestamp("2024-04-01")
+FLAGGED = ["A", "B", "C", "F"]
+
+
+def _call(msisdn, counterpart, when, imei=None, direction="out"):
+    return {"msisdn": msisdn, "counterpart": counterpart, "direction": direction, "started_at": pd.Timestamp(when),
+            "duration_s": 30, "imei": imei}
+
+
+def calls() -> list[dict]:
+    rows = [
+        _call("A", "x1", "2024-03-20 10:00", "H1"), _call("X", "x2", "2024-03-21 10:00", "H1"),
+        _call("A", "x3", "2024-02-20 10:00", "H0"), _call("P", "x4", "2024-02-21 10:00", "H0"),
+        _call("A", "x5", "2024-03-25 10:00", "H9"), _call("Z", "x6", "2024-04-01 00:00", "H9"),
+        _call("X", "x7", "2024-03-22 10:00", "H2"), _call("Q", "x8", "2024-03-22 11:00", "H2"),
+        _call("A", "x9", "2024-03-26 10:00", "HUB"), _call("F", "x10", "2024-03-26 12:00", "HF"),
+    ]
+    rows += [_call(f"h{i}", "y", "2024-03-27 10:00", "HUB") for i in range(20)]
+    rows += [_call("C", f"v{i}", "2024-03-10 09:00") for i in range(10)]
+    rows += [_call("D", f"v{i}", "2024-03-11 09:00") for i in (0, 1, 2, 3, 4, 10)]
+    rows += [_call("E", f"v{i}", "2024-03-12 09:00") for i in (5, 6, 7, 8, 11)]
+    rows += [_call(n, "bank", "2024-03-15 09:00") for n in ["C", "D", "E", *(f"b{i}" for i in range(20))]]
+    rows += [_call("C", "w", "2024-03-16 09:00", direction="in")]
+    return rows
+
+
+def accounts() -> list[dict]:
+    def acc(msisdn, holder, activated="2023-01-01"):
+        return {"msisdn": msisdn, "id_holder": holder, "activated_at": pd.Timestamp(activated)}
+    return [acc("B", "ID1"), acc("X", "ID1"), acc("V", "ID1", "2024-04-01"), acc("A", "ID2"), acc("C", None)]
+
+
+def write(folder):
+    for name, rows in (("calls", calls()), ("accounts", accounts())):
+        df = pd.DataFrame(rows)
+        for col in TABLES[name].names:
+            if col not in df:
+                df[col] = None
+        write_table(df, folder, name)
+    return folder
+
+
+def scores() -> pd.DataFrame:
+    numbers = ["A", "B", "C", "D", "E", "F", "X", "Q", "P", "Z"]
+    return pd.DataFrame({"msisdn": numbers, "decision": ["alert" if n in FLAGGED else "pass" for n in numbers]})
