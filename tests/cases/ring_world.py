@@ -1,6 +1,6 @@
 """A hand-made canonical folder whose links are known exactly, for the rings' tests.
 
-As of 2024-04-01, window 30 days (calls from 2024-03-02 on). Flagged: A, B, C, F.
+As of 2024-04-01, window 30 days (calls from 2024-03-02 on). Flagged: A, B, C, D, E, F.
 
 * A and X share handset H1 in the window            -> handset link A-X
 * B and X are on ID card ID1                        -> holder link B-X   (so A, X, B are one ring, through X)
@@ -10,6 +10,7 @@ As of 2024-04-01, window 30 days (calls from 2024-03-02 on). Flagged: A, B, C, F
 * X and Q share handset H2; neither is flagged      -> no link: Q stays out
 * C and D both called victims v0..v4 (5 shared, of C's 10 and D's 6) -> victims link C-D
 * C and E share 4 victims only                      -> no link
+* G called v0..v4 too, but is not flagged           -> no link: shared victims join flagged numbers only
 * bank: called by C, D, E and 20 others (23 callers) -> a hub, not a victim
 * F has no link                                     -> in no ring
 """
@@ -21,7 +22,7 @@ import pandas as pd
 from fraudml.tables import TABLES, write_table
 
 AS_OF = pd.Timestamp("2024-04-01")
-FLAGGED = ["A", "B", "C", "F"]
+FLAGGED = ["A", "B", "C", "D", "E", "F"]
 
 
 def _call(msisdn, counterpart, when, imei=None, direction="out"):
@@ -41,6 +42,7 @@ def calls() -> list[dict]:
     rows += [_call("C", f"v{i}", "2024-03-10 09:00") for i in range(10)]
     rows += [_call("D", f"v{i}", "2024-03-11 09:00") for i in (0, 1, 2, 3, 4, 10)]
     rows += [_call("E", f"v{i}", "2024-03-12 09:00") for i in (5, 6, 7, 8, 11)]
+    rows += [_call("G", f"v{i}", "2024-03-13 09:00") for i in (0, 1, 2, 3, 4, 12)]
     rows += [_call(n, "bank", "2024-03-15 09:00") for n in ["C", "D", "E", *(f"b{i}" for i in range(20))]]
     rows += [_call("C", "w", "2024-03-16 09:00", direction="in")]
     return rows
@@ -63,5 +65,5 @@ def write(folder):
 
 
 def scores() -> pd.DataFrame:
-    numbers = ["A", "B", "C", "D", "E", "F", "X", "Q", "P", "Z"]
+    numbers = ["A", "B", "C", "D", "E", "F", "G", "X", "Q", "P", "Z"]
     return pd.DataFrame({"msisdn": numbers, "decision": ["alert" if n in FLAGGED else "pass" for n in numbers]})

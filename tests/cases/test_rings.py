@@ -30,7 +30,8 @@ def test_links_of_each_kind_leave_out_hubs_and_events_outside_the_window(folder)
     finally:
         close(con)
     got = sorted(tuple(e.values()) for e in edges)
-    assert got == [("A", "X", "handset", "H1"), ("B", "X", "holder", "ID1"), ("C", "D", "victims", None)]
+    assert got == [("A", "X", "handset", "H1"), ("B", "X", "holder", "ID1"), ("C", "D", "victims", None),
+                   ("D", "C", "victims", None)]  # both ends flagged: the link is found from each
 
 
 def test_linked_numbers_form_rings_numbered_by_flagged_members(rings):
@@ -42,15 +43,15 @@ def test_linked_numbers_form_rings_numbered_by_flagged_members(rings):
     # A: x1, x5, x9 (x3 is before the window); X: x2, x7; every call of A and X is before as_of
     assert r1.counterparts == 5
     assert (r1.first_activity, r1.last_activity) == (pd.Timestamp("2024-02-20 10:00"), pd.Timestamp("2024-03-26 10:00"))
-    assert (r2.ring_id, r2["size"], r2.flagged, r2.victims_links, r2.counterparts) == ("R2", 2, 1, 1, 12)  # v0..v10, bank
+    assert (r2.ring_id, r2["size"], r2.flagged, r2.victims_links, r2.counterparts) == ("R2", 2, 2, 1, 12)  # v0..v10, bank
     assert list(r2.handsets) == [] and list(r2.holders) == []
 
 
 def test_every_scored_row_gets_its_ring_or_null(rings):
     scored = rings.assign(ring_world.scores()).set_index("msisdn")["ring_id"]
     assert scored.loc[["A", "B", "X"]].tolist() == ["R1"] * 3 and scored.loc[["C", "D"]].tolist() == ["R2"] * 2
-    assert scored.loc[["E", "F", "Q", "P", "Z"]].isna().all()
-    assert rings.summary() == "2 ring(s) of 5 numbers, 3 of them flagged"
+    assert scored.loc[["E", "F", "G", "Q", "P", "Z"]].isna().all()
+    assert rings.summary() == "2 ring(s) of 5 numbers, 4 of them flagged"
 
 
 def test_no_flagged_number_means_no_ring(folder):

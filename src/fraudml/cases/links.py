@@ -6,6 +6,10 @@ other end is any number of the data. Only events strictly before ``as_of``
 count: handsets and victims from the calls of the window before it, ID holders
 from the accounts activated before it.
 
+Shared victims are weaker evidence than a handset or an ID card: people who
+call friends a crew also called share them too. So they link two flagged
+numbers only, while handsets and ID holders also bring in numbers not flagged.
+
 Hubs are left out, or they would chain everyone together: a handset seen with
 more than ``HANDSET_MAX_NUMBERS`` numbers in the window (a shop's or a service
 desk's test phone, a placeholder IMEI), an ID card holding more than
@@ -29,7 +33,7 @@ VICTIM_MAX_CALLERS = 20  # a counterpart called by more numbers is a hub, not a 
 VICTIMS_MIN_SHARED = 5
 VICTIMS_MIN_SHARE = 0.2
 KINDS = ("handset", "holder", "victims")
-EDGE_COLUMNS = ("a", "b", "kind", "via")  # a is flagged; via is the handset or the ID holder (null for victims)
+EDGE_COLUMNS = ("a", "b", "kind", "via")  # a is flagged (b too for victims); via: the handset or ID holder, null for victims
 
 
 def _window_calls(tables, as_of: datetime, window_days: int):
@@ -65,7 +69,7 @@ def holder_links(tables, flagged, as_of: datetime):
 
 
 def victim_links(tables, flagged, as_of: datetime, window_days: int):
-    """Flagged numbers and the numbers that called many of the same rarely called counterparts in the window."""
+    """Pairs of flagged numbers that called many of the same rarely called counterparts in the window."""
     calls = _window_calls(tables, as_of, window_days)
     out = calls.filter((calls.direction == "out") & (calls.counterpart != calls.msisdn))
     out = out.select("msisdn", "counterpart").distinct()
@@ -73,7 +77,7 @@ def victim_links(tables, flagged, as_of: datetime, window_days: int):
     rare = out.join(callers.filter(callers.n <= VICTIM_MAX_CALLERS).select("counterpart"), "counterpart")
     reach = rare.group_by("msisdn").aggregate(victims=rare.count())
     mine = rare.join(flagged, "msisdn").select("counterpart", a="msisdn")
-    j = mine.join(rare.select("counterpart", b="msisdn"), "counterpart")
+    j = mine.join(rare.join(flagged, "msisdn").select("counterpart", b="msisdn"), "counterpart")
     j = j.filter(j.a != j.b)
     pairs = j.group_by(["a", "b"]).aggregate(shared=j.count())
     ra, rb = reach.select(a="msisdn", va="victims"), reach.select(b="msisdn", vb="victims")

@@ -1,0 +1,1 @@
+"""``fraudml report``: a scored batch as one self-contained HTML page for analysts (no network)."""

@@ -1,0 +1,60 @@
+"""The report page: what it counts and shows, and that it needs nothing from the network."""
+
+import re
+
+import pandas as pd
+import pytest
+
+from fraudml.errors import InputError
+from fraudml.report.batch import load_batch, read_scores
+from fraudml.report.page import write_report
+
+
+@pytest.fixture(scope="module")
+def page(scored_batch, tmp_path_factory):
+    out, data, _, _ = scored_batch
+    path = write_report(load_batch(out), data, tmp_path_factory.mktemp("report") / "report.html")
+    return path.read_text()
+
+
+def test_summary_counts_every_decision_and_the_rejects(scored_batch, page):
+    _, _, scores, _ = scored_batch
+    counts = scores["decision"].value_counts()
+    for decision in ("alert", "review", "closed", "pass"):
+        assert re.search(rf'id="count-{decision}">{counts[decision]:,}<', page), decision
+    assert 'id="count-rejected">2<' in page and f'id="numbers-in">{len(scores) + 2:,}<' in page
+
+
+def test_every_alert_has_a_case_with_its_activity_and_every_ring_a_graph(scored_batch, page):
+    _, _, scores, rings = scored_batch
+    alerts = scores.loc[scores["decision"] == "alert", "msisdn"]
+    assert len(alerts) and all(f'id="case-{m}"' in page for m in alerts)
+    assert page.count('class="chart daily"') == len(alerts)
+    assert len(rings.table) and all(f'id="ring-{r}"' in page for r in rings.table["ring_id"])
+    assert page.count('class="chart ring"') == len(rings.table)
+    assert 'class="drifted"' in page and "calls_out_w7" in page
+
+
+def test_values_from_the_data_are_escaped(page):
+    assert "<b>made 300 calls" not in page and "&lt;b&gt;made 300 calls" in page
+
+
+def test_nothing_is_fetched_from_the_network(page):
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    assert "default-src 'none'" in page  # the browser refuses any request the page might still make
+
+
+def test_a_scores_file_of_schema_version_1_has_no_rings(scored_batch, tmp_path):
+    out, _, scores, _ = scored_batch
+    old = tmp_path / "old.csv"
+    scores.drop(columns="ring_id").to_csv(old, index=False)
+    back = read_scores(old)
+    assert back["ring_id"].isna().all() and len(back) == len(scores)
+    assert load_batch(old).rings is None
+
+
+def test_a_file_that_is_not_a_scores_file_is_named(tmp_path):
+    path = tmp_path / "x.parquet"
+    pd.DataFrame({"msisdn": ["a"]}).to_parquet(path)
+    with pytest.raises(InputError, match=r"x.parquet: not a scores file: column\(s\) score"):
+        load_batch(path)
