@@ -106,4 +106,16 @@ def test_spark_computes_the_same_snapshots_and_features_as_duckdb(spark, family_
         assert spark_spec == spec
         assert_same_table(on_spark, duck)
 
+    with subtests.test("rings of flagged numbers"):
+        from fraudml.cases.rings import find_rings
+
+        accounts = pd.read_parquet(simulated / "accounts.parquet", columns=["msisdn"]).sort_values("msisdn")
+        scores = accounts.assign(decision=["alert" if i % 3 == 0 else "pass" for i in range(len(accounts))])
+        as_of = snaps["as_of"].max().date()
+        duck_rings = find_rings(simulated, scores, as_of)
+        spark_rings = find_rings(simulated, scores, as_of, engine="spark")
+        assert len(duck_rings.table) > 0
+        pd.testing.assert_frame_equal(spark_rings.members, duck_rings.members)
+        pd.testing.assert_frame_equal(spark_rings.table, duck_rings.table)
+
     assert not spark.sparkContext._jsc.sc().isStopped(), "a session the caller started is left running"
