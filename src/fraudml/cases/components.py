@@ -17,27 +17,22 @@ log = logging.getLogger(__name__)
 MAX_ROUNDS = 50  # hubs are left out of the links, so components are small and shallow; this only bounds the work
 
 
-def connected_components(edges, *, keys: tuple[str, ...] = (), max_rounds: int = MAX_ROUNDS):
+def connected_components(edges, *, max_rounds: int = MAX_ROUNDS):
     """(node, label) of every node of ``edges`` (columns a, b): the label is the smallest node of its component.
-
-    With ``keys`` (columns of ``edges``, such as as_of), each key's edges form a
-    graph of their own, and the labels are keyed by them too.
 
     Returns the labels as a materialised table (release it when done) and the
     rounds run. Stopping at ``max_rounds`` before the labels settle splits a
     component in parts (each still linked) and is logged as a warning.
     """
-    keys = list(keys)
-    both = edges.select(*keys, src=edges.a, dst=edges.b).union(edges.select(*keys, src=edges.b, dst=edges.a),
-                                                                 distinct=True).cache()
-    labels = both.select(*keys, node=both.src).distinct()
+    both = edges.select(src=edges.a, dst=edges.b).union(edges.select(src=edges.b, dst=edges.a), distinct=True).cache()
+    labels = both.select(node=both.src).distinct()
     labels = labels.mutate(label=labels.node).cache()
     rounds = 0
     for rounds in range(1, max_rounds + 1):
-        heard = both.join(labels, [*keys, both.src == labels.node]).select(*keys, node=both.dst, label=labels.label)
+        heard = both.join(labels, both.src == labels.node).select(node=both.dst, label=labels.label)
         pooled = labels.union(heard)
-        new = pooled.group_by([*keys, "node"]).aggregate(label=pooled.label.min()).cache()
-        changed = new.join(labels, [*keys, "node"]).filter(lambda t: t.label != t.label_right).count().to_pyarrow().as_py()
+        new = pooled.group_by("node").aggregate(label=pooled.label.min()).cache()
+        changed = new.join(labels, "node").filter(lambda t: t.label != t.label_right).count().to_pyarrow().as_py()
         labels.release()
         labels = new
         if not changed:

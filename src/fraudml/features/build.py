@@ -18,13 +18,13 @@ import pandas as pd
 import pyarrow as pa
 
 from fraudml.errors import InputError, example_rows
-from fraudml.features import (account, devices, diversity, durations, graph, location, reciprocity, rings, sms_data,
-                              timing, volume)
+from fraudml.features import (account, devices, diversity, durations, graph, location, reciprocity, sms_data, timing,
+                              volume)
 from fraudml.features.context import KEY, Context, unbound_context
 from fraudml.features.engine import Tables, close, connect, load_tables, register
 from fraudml.features.spec import DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS, ID_COLUMNS, TARGET_COLUMNS, FeatureSpec
 
-FAMILIES = (volume, diversity, reciprocity, durations, timing, location, devices, account, sms_data, graph, rings)
+FAMILIES = (volume, diversity, reciprocity, durations, timing, location, devices, account, sms_data, graph)
 EVENT_TABLES = ("calls", "sms")
 SNAPSHOTS_PER_PASS = 250_000  # about 12M calls a pass at 50 calls a number  # a count from these is 0, not missing, for a number that had no such event
 
