@@ -55,8 +55,8 @@ def test_score_frame_decides_rejects_and_explains_only_alerts_and_reviews():
     assert scored["score"].tolist() == pytest.approx([0.9, 0.1, 0.55])
     assert scored["decision"].tolist() == ["alert", "pass", "review"]
     assert bundle.contributed == ["a", "d"]
-    assert scored.loc[0, "reason_1"] == "calls made in the last 7 days: 70 (typical: 3)"
-    assert scored.loc[0, "reason_2"] == "share of calls at night in the last 7 days: 20% (typical: 10%)"
+    assert scored.loc[0, "reason_1"] == "made 70 calls in 7 days (typical: 3)"
+    assert scored.loc[0, "reason_2"] == "20% of its calls in 7 days were at night (00:00-06:00) (typical: 10%)"
     assert scored.loc[1, ["reason_1", "reason_2", "reason_3"]].isna().all()
 
 

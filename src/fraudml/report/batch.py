@@ -18,11 +18,11 @@ import pandas as pd
 import pyarrow.csv as pacsv
 
 from fraudml.errors import InputError
+from fraudml.model.thresholds import DECISIONS
 from fraudml.scoring.output import REJECTS, RING_ID, RINGS, SCORES, drift_path, rejects_path, rings_path
 from fraudml.tables import open_parquet, read_parquet
 
 REQUIRED = ("msisdn", "score", "rank", "decision", "reason_1", "reason_2", "reason_3", "model_version")
-DECISION_ORDER = ("alert", "review", "closed", "pass")  # how the summary lists them; any other decision follows
 
 
 @dataclass
@@ -42,9 +42,9 @@ class Batch:
         return len(self.scores) + (0 if self.rejects is None else len(self.rejects))
 
     def decisions(self) -> dict[str, int]:
-        """Scored numbers per decision, every decision present (a new one, such as closed, included)."""
+        """Scored numbers per decision present, the model's decisions first in their order, then any other (closed)."""
         counts = self.scores["decision"].value_counts()
-        order = [d for d in DECISION_ORDER if d in counts.index] + sorted(set(counts.index) - set(DECISION_ORDER))
+        order = [d for d in DECISIONS if d in counts.index] + sorted(set(counts.index) - set(DECISIONS))
         return {d: int(counts[d]) for d in order}
 
 

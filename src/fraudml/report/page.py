@@ -16,6 +16,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from fraudml.errors import InputError
+from fraudml.model.thresholds import ALERT
 from fraudml.report.activity import DAYS, Activity, recent_activity
 from fraudml.report.batch import Batch, ModelFacts
 from fraudml.report.charts import daily_calls, ring_graph
@@ -94,7 +95,7 @@ def render(batch: Batch, activity: Activity, model: ModelFacts | None = None) ->
     import fraudml
 
     flagged = batch.scores[batch.scores["decision"].isin(FLAGGED)]
-    alerts = flagged[flagged["decision"] == "alert"]
+    alerts = flagged[flagged["decision"] == ALERT]
     ring_num = flagged["ring_id"].str.removeprefix("R").astype("float64")
     table_rows = [{**row, "reasons": _reasons(row), "ring_id": row["ring_id"] if pd.notna(row["ring_id"]) else None,
                    "ring_num": "" if pd.isna(n) else int(n)} for row, n in zip(flagged.to_dict("records"), ring_num)]
@@ -102,7 +103,7 @@ def render(batch: Batch, activity: Activity, model: ModelFacts | None = None) ->
     template = env.from_string((TEMPLATES / "report.html").read_text(encoding="utf-8"))
     rejects = batch.rejects
     return template.render(
-        batch=batch, model=model, decisions=batch.decisions(), flagged=table_rows,
+        batch=batch, model=model, decisions=batch.decisions(), flagged=table_rows, alert=ALERT,
         flagged_decisions=[d for d in FLAGGED if d in set(flagged["decision"])],
         rejected=None if rejects is None else len(rejects),
         reject_reasons=[] if rejects is None else list(rejects["reason"].value_counts().items()),
@@ -121,7 +122,7 @@ def write_report(batch: Batch, data: str | Path, out: str | Path, *, model: Mode
     if batch.as_of is None:
         raise InputError(f"{batch.source}: the scores do not say their as_of date (scored from a feature table?): "
                          "give --as-of")
-    alerts = batch.scores.loc[batch.scores["decision"] == "alert", "msisdn"].tolist()
+    alerts = batch.scores.loc[batch.scores["decision"] == ALERT, "msisdn"].tolist()
     activity = recent_activity(data, alerts, batch.as_of, days=DAYS, engine=engine)
     html = render(batch, activity, model)
     return replace_atomically(Path(out), lambda tmp: Path(tmp).write_text(html, encoding="utf-8"))
