@@ -47,6 +47,11 @@ def test_every_number_is_scored_or_rejected(fraudml_cli, bundle_dir, world, as_o
     assert set(scores["decision"]) <= {"alert", "review", "pass"}
     drift = json.loads((tmp_path / "scores.drift.json").read_text())
     assert {f["feature"] for f in drift["features"]} == set(ModelBundle.load(bundle_dir).spec.names)
+    rings = pd.read_parquet(tmp_path / "scores.rings.parquet")
+    members = {m: r for r, ms in zip(rings["ring_id"], rings["members"]) for m in ms}
+    in_ring = scores[scores["ring_id"].notna()]
+    assert len(in_ring) and all(members[m] == r for m, r in zip(in_ring["msisdn"], in_ring["ring_id"]))
+    assert (rings["flagged"] >= 1).all() and f"rings: {len(rings)} ring(s)" in err
 
 
 def test_a_model_for_other_features_is_refused(fraudml_cli, bundle_dir, world, as_of, tmp_path):
@@ -72,7 +77,7 @@ def test_scoring_twice_writes_identical_files(fraudml_cli, bundle_dir, world, as
         out = tmp_path / name / "scores.parquet"
         status, err = fraudml_cli("score", "--model", bundle_dir, "--data", world, "--as-of", day(as_of), "--out", out)
         assert status in (0, 3), err
-        outputs.append([p.read_bytes() for p in (out, out.with_name("scores.rejects.parquet"), out.with_name("scores.drift.json"))])
+        outputs.append([p.read_bytes() for p in (out, *(out.with_name(f"scores.{n}") for n in ("rejects.parquet", "drift.json", "rings.parquet")))])
     assert outputs[0] == outputs[1]
 
 

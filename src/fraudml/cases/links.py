@@ -28,12 +28,11 @@ from datetime import datetime, timedelta
 import ibis
 
 HANDSET_MAX_NUMBERS = 20  # a crew's phone holds a handful of SIMs; a SIM box some 8 to 16 (docs/rings.md)
-HOLDER_MAX_NUMBERS = 20  # an ID card holds at most 5 numbers by law in China; more is a company
+HOLDER_MAX_NUMBERS = 20  # people hold a few numbers (Sichuan's users: at most 13 on one ID card); more is a company
 VICTIM_MAX_CALLERS = 20  # a counterpart called by more numbers is a hub, not a victim
 VICTIMS_MIN_SHARED = 5
 VICTIMS_MIN_SHARE = 0.2
 KINDS = ("handset", "holder", "victims")
-EDGE_COLUMNS = ("a", "b", "kind", "via")  # a is flagged (b too for victims); via: the handset or ID holder, null for victims
 
 
 def _window_calls(tables, as_of: datetime, window_days: int):
@@ -88,6 +87,9 @@ def victim_links(tables, flagged, as_of: datetime, window_days: int):
 
 
 def links(tables, flagged, as_of: datetime, window_days: int):
-    """Every link of the flagged numbers (``flagged``: a table with column msisdn): a, b, kind, via."""
+    """Every link of the flagged numbers (``flagged``: a table with column msisdn): a, b, kind, via.
+
+    ``a`` is flagged (``b`` too for victims); ``via`` is the handset or the ID holder, null for victims.
+    """
     return ibis.union(handset_links(tables, flagged, as_of, window_days), holder_links(tables, flagged, as_of),
                       victim_links(tables, flagged, as_of, window_days), distinct=True)

@@ -14,14 +14,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import ibis
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from fraudml.cases.components import connected_components
 from fraudml.cases.links import KINDS, links
-from fraudml.features.build import DEFAULT_WINDOWS
 from fraudml.features.engine import close, connect, load_tables, register
+from fraudml.features.spec import DEFAULT_WINDOWS
 from fraudml.scoring.output import RING_ID, RINGS
 from fraudml.scoring.score import NEEDS_REASONS as FLAGGED
 
@@ -124,7 +123,7 @@ def _summarise(members: pd.DataFrame, pairs: pd.DataFrame, activity: pd.DataFram
 
 
 def _int(value) -> int:
-    return 0 if value is None or (isinstance(value, float) and np.isnan(value)) or pd.isna(value) else int(value)
+    return 0 if pd.isna(value) else int(value)
 
 
 def _time(value):

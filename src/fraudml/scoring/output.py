@@ -18,6 +18,7 @@ from fraudml.errors import InputError
 from fraudml.tables import replace_atomically, write_atomic
 
 SCHEMA_VERSION = "2"  # 2: ring_id added at the end
+RING_ID = "ring_id"
 
 SCORES = pa.schema(
     [
@@ -29,10 +30,9 @@ SCORES = pa.schema(
         pa.field("reason_2", pa.string()),
         pa.field("reason_3", pa.string()),
         pa.field("model_version", pa.string(), nullable=False),
-        pa.field("ring_id", pa.string()),
+        pa.field(RING_ID, pa.string()),
     ]
 )
-RING_ID = "ring_id"
 REASONS = ["reason_1", "reason_2", "reason_3"]
 
 # one row per ring (fraudml.cases.rings); a link is two members and how they are linked
