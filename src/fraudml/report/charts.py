@@ -72,8 +72,9 @@ def layout(n: int, pairs: list[tuple[int, int]], *, iterations: int = 200, seed:
     return pos / np.maximum(pos.max(axis=0), 1e-9)
 
 
-def ring_graph(members: list[str], links: list[dict], flagged: set[str], *, size: int = 420) -> str:
-    """A ring's members as nodes (flagged ones marked) and its links as lines coloured by kind."""
+def ring_graph(members: list[str], links: list[dict], flagged: set[str], *, size: int | None = None) -> str:
+    """A ring's members as nodes (flagged ones marked) and its links as lines coloured by kind; larger rings larger."""
+    size = size or min(720, 300 + 10 * len(members))
     index = {m: i for i, m in enumerate(members)}
     pairs = [(index[link["a"]], index[link["b"]]) for link in links]
     margin = 28

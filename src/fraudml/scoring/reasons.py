@@ -39,7 +39,7 @@ PHRASES: dict[str, str | tuple[str, str]] = {
     "active_days": "made or took calls on {value} of the last {days} days",
     "calls_out_per_active_day": "made {value} calls a day on the days it called, {window}",
     "out_call_share": "{value} of its calls {window} were outgoing",
-    "calls_out_burst_ratio": "called {value} times its usual daily rate in the last day",
+    "calls_out_burst_ratio": "called at {value}x its usual daily rate in the last day",
     "busiest_hour_calls_out": "made {value} calls in its busiest hour {window}",
     "busiest_hour_share": "placed {value} of its outgoing calls {window} in one hour of the day",
     # diversity
@@ -183,9 +183,13 @@ def _singular(text: str) -> str:
     return re.sub(r"(?<![\d.,])1 (\w+?)(ies|s)\b", lambda m: f"1 {m[1]}{'y' if m[2] == 'ies' else ''}", text)
 
 
+def _template(feature: FeatureDef) -> str | tuple[str, str] | None:
+    return PHRASES.get(re.sub(r"_w\d+$", "", feature.name))
+
+
 def phrase(feature: FeatureDef, value: float | None) -> str | None:
     """The feature's value said as an analyst would, or None when the feature has no phrase (or no value)."""
-    template = PHRASES.get(re.sub(r"_w\d+$", "", feature.name))
+    template = _template(feature)
     if template is None or value is None or pd.isna(value):
         return None
     if isinstance(template, tuple):
@@ -203,7 +207,7 @@ def describe(feature: FeatureDef, value: float | None, typical: float | None = N
     if said is None:
         return _catalogue_reason(feature, value, typical)
     if typical is not None and not pd.isna(typical):
-        flag = isinstance(PHRASES.get(re.sub(r"_w\d+$", "", feature.name)), tuple)
+        flag = isinstance(_template(feature), tuple)
         said += f" (typical: {format_value(feature, typical) if flag else _plain(feature, float(typical))})"
     return said
 
