@@ -58,3 +58,14 @@ def test_a_file_that_is_not_a_scores_file_is_named(tmp_path):
     pd.DataFrame({"msisdn": ["a"]}).to_parquet(path)
     with pytest.raises(InputError, match=r"x.parquet: not a scores file: column\(s\) score"):
         load_batch(path)
+
+
+def test_an_unreadable_drift_file_is_named(scored_batch, tmp_path):
+    import shutil
+
+    out, _, _, _ = scored_batch
+    copy = tmp_path / "scores.parquet"
+    shutil.copy(out, copy)
+    (tmp_path / "scores.drift.json").write_text("{not json")
+    with pytest.raises(InputError, match=r"scores.drift.json: not a readable drift file"):
+        load_batch(copy)

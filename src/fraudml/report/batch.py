@@ -83,7 +83,7 @@ def read_scores(path: str | Path) -> pd.DataFrame:
 def load_batch(path: str | Path) -> Batch:
     path = Path(path)
     scores = read_scores(path)
-    drift = json.loads(drift_path(path).read_text()) if drift_path(path).is_file() else None
+    drift = _read_json(drift_path(path)) if drift_path(path).is_file() else None
     rejects = read_parquet(rejects_path(path), REJECTS.names).to_pandas() if rejects_path(path).is_file() else None
     rings = read_parquet(rings_path(path), RINGS.names).to_pandas() if rings_path(path).is_file() else None
     meta = {}
@@ -94,6 +94,13 @@ def load_batch(path: str | Path) -> Batch:
     version = (drift or {}).get("model_version") or meta.get("model_version") or \
         (str(scores["model_version"].iloc[0]) if len(scores) else "unknown")
     return Batch(scores, rejects, drift, rings, date.fromisoformat(as_of) if as_of else None, version, path)
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: not a readable drift file ({exc})") from exc
 
 
 def model_facts(source: str) -> ModelFacts:
