@@ -45,12 +45,18 @@ def test_nothing_is_fetched_from_the_network(page):
 
 
 def test_a_scores_file_of_schema_version_1_has_no_rings(scored_batch, tmp_path):
-    out, _, scores, _ = scored_batch
+    out, data, scores, _ = scored_batch
     old = tmp_path / "old.csv"
     scores.drop(columns="ring_id").to_csv(old, index=False)
     back = read_scores(old)
     assert back["ring_id"].isna().all() and len(back) == len(scores)
-    assert load_batch(old).rings is None
+    batch = load_batch(old)
+    assert batch.rings is None and batch.as_of is None  # nothing beside it says the date
+    with pytest.raises(InputError, match="give --as-of"):
+        write_report(batch, data, tmp_path / "report.html")
+    batch.as_of = load_batch(out).as_of  # as given with --as-of
+    page = write_report(batch, data, tmp_path / "report.html").read_text()
+    assert "No rings file beside the scores" in page and 'id="count-rings">0<' in page
 
 
 def test_a_file_that_is_not_a_scores_file_is_named(tmp_path):
