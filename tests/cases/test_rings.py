@@ -1,6 +1,7 @@
 """Rings from a hand-made folder whose links are known exactly (see ring_world.py)."""
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 import ring_world
@@ -20,8 +21,6 @@ def rings(folder):
 
 
 def test_links_of_each_kind_leave_out_hubs_and_events_outside_the_window(folder):
-    import pyarrow as pa
-
     con = connect()
     try:
         tables = load_tables(con, folder)
