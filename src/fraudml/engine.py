@@ -1,15 +1,21 @@
-"""Connect an Ibis backend (DuckDB by default, Spark when asked) and load the canonical tables into it.
+"""Connect an Ibis backend (DuckDB by default, Spark when asked), load the canonical tables into it, and read
+source files into it.
 
-The feature families are Ibis expressions over the tables loaded here, so the
-same definitions run on either engine. Tables stay in the engine: nothing here
-pulls raw events into pandas.
+The feature families and the validation rules are Ibis expressions over the
+tables loaded here, so the same definitions run on either engine. Tables stay in
+the engine: nothing here pulls raw events into pandas. How each engine reads a
+file (a CSV file with its faulty lines set aside, Parquet parts with their row
+numbers) is kept to the small functions here.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
 import tempfile
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +23,7 @@ import ibis
 import pyarrow as pa
 
 from fraudml.errors import InputError
-from fraudml.tables import TABLES, parquet_schema, table_path
+from fraudml.tables import TABLES, open_parquet, parquet_files, parquet_schema, table_path
 
 ENGINES = ("duckdb", "spark")
 # Settings of a Spark session fraudml starts itself (a session already running is used as it is):
@@ -34,18 +40,24 @@ SPARK_SETTINGS = {
     "spark.sql.adaptive.enabled": "false",
     "spark.sql.shuffle.partitions": str(4 * (os.cpu_count() or 1)),  # a local session's cores, not a cluster's 200
 }
+DEFAULT_MEMORY_LIMIT = "2GB"  # ingest and validation: fits a laptop; DuckDB spills to disk past it
+_SCANS = itertools.count()  # each CSV scan's own table of rejected lines
 _STARTED_SESSIONS = weakref.WeakSet()  # backends whose Spark session connect() started, and close() may stop
 
 
-def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads: int | None = None):
-    """An Ibis backend: embedded DuckDB (spills to disk past ``memory_limit``), or Spark through ``ibis.pyspark``.
+def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads: int | None = None,
+            spill: Path | None = None, ordered: bool = False):
+    """An Ibis backend: embedded DuckDB (spills to disk past ``memory_limit``, into ``spill``), or Spark through
+    ``ibis.pyspark``.
 
-    Spark uses the session already running, if any, as it is; else it starts a local one with
-    ``SPARK_SETTINGS`` and ``memory_limit`` as the driver's memory.
+    DuckDB creates the spill folder only when it first needs it; ``ordered`` keeps the rows of a query in the
+    order of its source (so that the same input gives the same files), at some cost in memory. Spark uses the
+    session already running, if any, as it is; else it starts a local one with ``SPARK_SETTINGS`` and
+    ``memory_limit`` as the driver's memory.
     """
     if engine == "duckdb":
-        config = {"temp_directory": str(Path(tempfile.gettempdir()) / "fraudml-duckdb"),
-                  "preserve_insertion_order": False}
+        config = {"temp_directory": str(spill or Path(tempfile.gettempdir()) / "fraudml-duckdb"),
+                  "preserve_insertion_order": ordered}
         if memory_limit:
             config["memory_limit"] = memory_limit
         if threads:
@@ -73,6 +85,19 @@ def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads:
     raise InputError(f"unknown engine '{engine}': use one of {', '.join(ENGINES)}")
 
 
+def spill_folder() -> Path:
+    """A spill folder of this run's own (in the temporary folder, TMPDIR); the engine creates it only if it spills."""
+    return Path(tempfile.gettempdir()) / f"fraudml-spill-{os.getpid()}-{next(_SCANS)}"
+
+
+def release_spill(folder: Path, note: Callable[[str], None] | None = None) -> None:
+    """Remove a spill folder once its connection is closed, saying so when the engine used it."""
+    if folder.exists():
+        if note:
+            note(f"spilled to disk in {folder} (set TMPDIR to move it); removed")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def close(con) -> None:
     """Free the engine's memory: DuckDB closes; a Spark session ``connect`` started stops, a caller's stays up."""
     if is_spark(con) and con not in _STARTED_SESSIONS:
@@ -98,6 +123,97 @@ def scan_parquet(con, path: Path, name: str):
     if is_spark(con):  # Spark's globs do not recurse; its reader does, when asked
         return con.read_parquet(str(path), table_name=name, recursiveFileLookup=True, pathGlobFilter="*.parquet")
     return con.read_parquet(str(path / "**" / "*.parquet"), table_name=name)
+
+
+@dataclass
+class Reject:
+    """A line of a CSV file the reader set aside: its 1-based line number (the header is line 1), why, and its text."""
+
+    line: int
+    error: str
+    text: str
+
+
+@dataclass
+class CsvScan:
+    """A CSV file as an engine table of text columns with ``_row``, and the lines its scans set aside."""
+
+    table: object
+    rejects: Callable[[], list[Reject]]
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def read_csv(con, path: Path, header: list[str], keep: list[str]) -> CsvScan:
+    """The ``keep`` columns of a comma-separated UTF-8 file whose first line is ``header``, every value as text,
+    with ``_row``: the row's 1-based position among the file's data rows (blank lines are not rows).
+
+    The file is read in parallel; ``_row`` is still the position in the file. Lines with another number of
+    fields than the header, and lines with bytes that are not UTF-8, are set aside and listed by ``rejects``
+    once the table has been scanned.
+    """
+    if is_spark(con):
+        raise InputError("reading CSV files runs on the duckdb engine only; ingest with --engine duckdb")
+    fields = {f"c{i}": "VARCHAR" for i in range(len(header))}
+    name = f"rejects_{next(_SCANS)}"
+    columns = ", ".join(f"c{header.index(c)} AS \"{c.replace(chr(34), chr(34) * 2)}\"" for c in keep)
+    options = ", ".join([
+        "header = false", "skip = 1", "delim = ','", "quote = '\"'", "escape = '\"'", "auto_detect = false",
+        "null_padding = false", "columns = {" + ", ".join(f"'{c}': '{t}'" for c, t in fields.items()) + "}",
+        "store_rejects = true", f"rejects_table = '{name}'", f"rejects_scan = '{name}_scan'",
+    ])
+    con.raw_sql(f"CREATE TEMP VIEW {name}_csv AS SELECT {columns}, ordinality AS _row "
+                f"FROM read_csv({_sql_text(str(path))}, {options}) WITH ORDINALITY")
+    table = con.table(f"{name}_csv")
+
+    def rejects() -> list[Reject]:
+        scanned = con.raw_sql(f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{name}'").fetchone()[0]
+        if not scanned:  # the file has not been read yet
+            return []
+        found = con.raw_sql(f"SELECT DISTINCT line, error_type, csv_line FROM {name} ORDER BY line").fetchall()
+        return [Reject(int(line), error, text.strip("\r\n")) for line, error, text in found]
+
+    return CsvScan(table, rejects)
+
+
+def scan_arrow(con, name: str, data: pa.Table):
+    """A table in memory as a table of the backend, without copying it on DuckDB."""
+    if is_spark(con):
+        return register(con, name, data)
+    con.con.register(name, data)
+    return con.table(name)
+
+
+def scan_parquet_rows(con, path: Path, name: str):
+    """A Parquet file or folder of parts as a table of the backend, with ``_row``: the row's 1-based position in
+    the parts taken in order of their paths."""
+    if is_spark(con):
+        raise InputError("numbering the rows of Parquet parts runs on the duckdb engine only; use --engine duckdb")
+    files = parquet_files(path)
+    offsets, start = [], 0
+    for file in files:
+        offsets.append(start)
+        start += open_parquet(file).metadata.num_rows
+    starts = register(con, f"{name}_offsets", pa.table({"filename": [str(f) for f in files], "_start": offsets}))
+    scan = con.read_parquet([str(f) for f in files], table_name=name, filename=True, file_row_number=True,
+                            union_by_name=True, hive_partitioning=False)
+    joined = scan.join(starts, "filename")
+    return joined.select(*[c for c in scan.columns if c not in ("filename", "file_row_number")],
+                         _row=joined.file_row_number + joined._start + 1)
+
+
+def view(con, name: str, expr):
+    """``expr`` as a view of the backend: compiled once, however many queries then read it."""
+    return con.create_view(name, expr, overwrite=True)
+
+
+def stream(con, expr, rows: int) -> pa.RecordBatchReader:
+    """The rows of ``expr`` as Arrow batches of about ``rows`` rows, computed as they are read."""
+    if is_spark(con):
+        return expr.to_pyarrow_batches(chunk_size=rows)
+    return con.con.sql(con.compile(expr)).to_arrow_reader(rows)  # Ibis 12 calls an API DuckDB 2 no longer has
 
 
 def _ibis_type(t: pa.DataType) -> str:
