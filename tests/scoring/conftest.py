@@ -23,7 +23,7 @@ def world(tmp_path_factory):
 @pytest.fixture(scope="session")
 def period(world):
     """First and last day of the world's calls."""
-    calls = pd.read_parquet(world / "calls.parquet", columns=["started_at"])["started_at"]
+    calls = pd.read_parquet(world / "calls", columns=["started_at"])["started_at"]
     return calls.min().normalize(), calls.max().normalize()
 
 
