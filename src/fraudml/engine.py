@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import itertools
 import os
+import queue
 import shutil
 import tempfile
+import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,19 +92,19 @@ def spill_folder() -> Path:
     return Path(tempfile.gettempdir()) / f"fraudml-spill-{os.getpid()}-{next(_SCANS)}"
 
 
-def release_spill(folder: Path, note: Callable[[str], None] | None = None) -> None:
-    """Remove a spill folder once its connection is closed, saying so when the engine used it."""
-    if folder.exists():
+def close(con, spill: Path | None = None, note: Callable[[str], None] | None = None) -> None:
+    """Free the engine's memory: DuckDB closes; a Spark session ``connect`` started stops, a caller's stays up.
+
+    With the ``spill`` folder the connection was given, say through ``note`` whether the engine spilled to it,
+    and remove it.
+    """
+    spilled = spill is not None and spill.exists()  # DuckDB removes what it made when it closes
+    if not (is_spark(con) and con not in _STARTED_SESSIONS):
+        con.disconnect()
+    if spilled:
         if note:
-            note(f"spilled to disk in {folder} (set TMPDIR to move it); removed")
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def close(con) -> None:
-    """Free the engine's memory: DuckDB closes; a Spark session ``connect`` started stops, a caller's stays up."""
-    if is_spark(con) and con not in _STARTED_SESSIONS:
-        return
-    con.disconnect()
+            note(f"spilled to disk in {spill} (set TMPDIR to move it); removed")
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 def is_spark(con) -> bool:
@@ -146,6 +148,22 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _line_numbers(path: Path, offsets: list[int]) -> dict[int, int]:
+    """The 1-based line of each byte offset of a file: line breaks before it, plus one (the reader counts rows, and
+    a quoted field may hold a line break)."""
+    lines, counted, done = {}, 0, 0
+    with path.open("rb") as f:
+        for offset in sorted(set(offsets)):
+            while done < offset:
+                chunk = f.read(min(1 << 24, offset - done))
+                if not chunk:
+                    break
+                counted += chunk.count(b"\n")
+                done += len(chunk)
+            lines[offset] = counted + 1
+    return lines
+
+
 def read_csv(con, path: Path, header: list[str], keep: list[str]) -> CsvScan:
     """The ``keep`` columns of a comma-separated UTF-8 file whose first line is ``header``, every value as text,
     with ``_row``: the row's 1-based position among the file's data rows (blank lines are not rows).
@@ -172,8 +190,10 @@ def read_csv(con, path: Path, header: list[str], keep: list[str]) -> CsvScan:
         scanned = con.raw_sql(f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{name}'").fetchone()[0]
         if not scanned:  # the file has not been read yet
             return []
-        found = con.raw_sql(f"SELECT DISTINCT line, error_type, csv_line FROM {name} ORDER BY line").fetchall()
-        return [Reject(int(line), error, text.strip("\r\n")) for line, error, text in found]
+        found = con.raw_sql(f"SELECT DISTINCT line_byte_position, error_type, csv_line FROM {name} "
+                            "ORDER BY line_byte_position").fetchall()
+        lines = _line_numbers(path, [start for start, _, _ in found])
+        return [Reject(lines[start], error, text.strip("\r\n")) for start, error, text in found]
 
     return CsvScan(table, rejects)
 
@@ -209,11 +229,50 @@ def view(con, name: str, expr):
     return con.create_view(name, expr, overwrite=True)
 
 
-def stream(con, expr, rows: int) -> pa.RecordBatchReader:
-    """The rows of ``expr`` as Arrow batches of about ``rows`` rows, computed as they are read."""
+def sql_view(con, name: str, sql: str):
+    """A query in the backend's own SQL as a view of it, and so as an engine table."""
+    con.raw_sql(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+    return con.table(name)
+
+
+def stream(con, expr, rows: int, ahead: int = 2) -> Iterator[pa.RecordBatch]:
+    """The rows of ``expr`` as Arrow batches of about ``rows`` rows. A thread reads up to ``ahead`` batches
+    ahead, so the engine computes the next batches while the caller writes this one."""
     if is_spark(con):
-        return expr.to_pyarrow_batches(chunk_size=rows)
-    return con.con.sql(con.compile(expr)).to_arrow_reader(rows)  # Ibis 12 calls an API DuckDB 2 no longer has
+        reader = expr.to_pyarrow_batches(chunk_size=rows)
+    else:
+        reader = con.con.sql(con.compile(expr)).to_arrow_reader(rows)  # Ibis 12 calls an API DuckDB 2 no longer has
+    batches: queue.Queue = queue.Queue(ahead)
+    stop, done = threading.Event(), object()
+
+    def hand(item) -> bool:
+        while not stop.is_set():  # the caller may have stopped reading
+            try:
+                batches.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for batch in reader:
+                if not hand(batch):
+                    return
+            hand(done)
+        except BaseException as exc:  # handed to the caller, who raises it
+            hand(exc)
+
+    thread = threading.Thread(target=read, daemon=True, name="fraudml-stream")
+    thread.start()
+    try:
+        while (item := batches.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()  # it stops within a batch, before the connection may be closed
 
 
 def _ibis_type(t: pa.DataType) -> str:

@@ -273,6 +273,13 @@ def write_table(df: pd.DataFrame, folder: str | Path, name: str) -> Path:
     return write_atomic(to_arrow(df, name), Path(folder) / f"{name}.parquet")
 
 
+def _runs(values: pa.Array) -> list[tuple[object, int]]:
+    """(value, length) of each run of equal values in ``values``."""
+    encoded = pc.run_end_encode(values)
+    ends = encoded.run_ends.to_pylist()
+    return list(zip(encoded.values.to_pylist(), (e - s for s, e in zip([0, *ends[:-1]], ends))))
+
+
 class TableWriter:
     """Writes canonical table ``name`` into ``folder`` from batches of its rows, as they come: a table written by
     month into ``<name>/month=YYYY-MM/part-0.parquet`` (its batches carry the month in a ``month`` column, which
@@ -289,15 +296,25 @@ class TableWriter:
         self.pending: dict[str | None, list[pa.RecordBatch]] = {}
         self.rows = 0
 
-    def write(self, batch: pa.RecordBatch) -> None:
-        self.rows += batch.num_rows
+    def write(self, batch: pa.RecordBatch, keep: pa.Array | None = None) -> None:
+        """Write the rows of ``batch`` (those ``keep`` marks, when given): one copy of them, grouped by month."""
+        rows = pc.indices_nonzero(keep) if keep is not None else None
         if not self.schema.by_month:
+            batch = batch.take(rows) if rows is not None else batch
+            self.rows += batch.num_rows
             self._add(None, batch)
             return
         months = batch.column(MONTH_KEY)
-        rows = batch.drop_columns([MONTH_KEY])
-        for month in pc.unique(months).to_pylist():
-            self._add(month, rows.filter(pc.equal(months, month)))
+        if rows is not None:
+            months = months.take(rows)
+        order = pc.sort_indices(months)
+        rows = rows.take(order) if rows is not None else order
+        batch, months = batch.drop_columns([MONTH_KEY]).take(rows), months.take(order)
+        self.rows += batch.num_rows
+        start = 0
+        for month, count in _runs(months):
+            self._add(month, batch.slice(start, count))
+            start += count
 
     def _add(self, part: str | None, batch: pa.RecordBatch) -> None:
         pending = self.pending.setdefault(part, [])
@@ -313,8 +330,8 @@ class TableWriter:
             self.writers[part] = pq.ParquetWriter(path, self.fields, compression="zstd")
         self.writers[part].write_table(pa.Table.from_batches(batches, self.fields))
 
-    def close(self) -> Path:
-        """Write what is left and put the table in place; returns where it is."""
+    def close(self) -> int:
+        """Write what is left and put the table in place; returns the rows written."""
         try:
             for part in list(self.pending):
                 self._flush(part)
@@ -322,10 +339,12 @@ class TableWriter:
                 self._flush(None)
             for writer in self.writers.values():
                 writer.close()
+            if self.schema.by_month:
+                os.chmod(self.staged, 0o777 & ~_umask())  # mkdtemp makes an owner-only folder
             os.replace(self.staged if self.schema.by_month else self.staged / "table.parquet", self.target)
         finally:
             shutil.rmtree(self.staged, ignore_errors=True)
-        return self.target
+        return self.rows
 
     def abort(self) -> None:
         for writer in self.writers.values():

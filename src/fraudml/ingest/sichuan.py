@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from fraudml.engine import DEFAULT_MEMORY_LIMIT, Reject, close, connect, read_csv, release_spill, spill_folder
+from fraudml.engine import DEFAULT_MEMORY_LIMIT, Reject, close, connect, read_csv, spill_folder
 from fraudml.errors import InputError
 from fraudml.ingest import sichuan_format as fmt
 from fraudml.pseudonymise import IDENTIFIER_COLUMNS, key_from_env, pseudonymise_tables
@@ -150,13 +150,13 @@ def _identifiers_as_values(canonical: dict) -> dict:
             for name, t in canonical.items()}
 
 
-def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = False, engine: str = "duckdb",
+def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = False,
                    memory_limit: str = DEFAULT_MEMORY_LIMIT, step: Step | None = None) -> list[Counts]:
     """Ingest the Sichuan tables in folder ``src`` into canonical tables in ``out``.
 
     Returns the counts of each canonical table written (read = kept + quarantined). With ``pseudonymise``,
     numbers, counterparts and IMEIs are replaced by keyed hashes (key from FRAUDML_PSEUDONYM_KEY) before
-    anything is written, quarantine included. The engine holds at most ``memory_limit`` and spills past it;
+    anything is written, quarantine included. DuckDB holds at most ``memory_limit`` and spills past it;
     ``step`` hears what is being done. Nothing in ``out`` changes unless every table is ingested.
     """
     out = Path(out)
@@ -167,7 +167,7 @@ def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = Fal
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.ingest.", dir=out.parent))
     spill = spill_folder()
-    con = connect(engine, memory_limit=memory_limit, spill=spill, ordered=True)
+    con = connect("duckdb", memory_limit=memory_limit, spill=spill, ordered=True)
     try:
         results = []
         for table, path in files.items():
@@ -177,13 +177,12 @@ def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = Fal
             if key is not None:
                 canonical = pseudonymise_tables(con, _identifiers_as_values(canonical), key)
             for name, rows in canonical.items():
-                told = (lambda what, n=name, f=path.name: step(f"{f} -> {n}: {what}")) if step else None
+                told = (lambda what, n=name, f=path.name: step(f"{f} -> {n}: {what}")) if step else None  # noqa: B023
                 results.append(validate_table(con, rows, name, path, out=staging, missing=fmt.MISSING_TOKENS, step=told,
                                               check_source=check))
         publish(staging, out, TABLES)
     finally:
-        close(con)
-        release_spill(spill, step)
+        close(con, spill, step)
         shutil.rmtree(staging, ignore_errors=True)
     return results
 

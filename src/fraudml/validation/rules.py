@@ -224,18 +224,24 @@ def _comparable(col: Column, given):
 
 def fingerprints(t, schema: TableSchema, columns: list[str], missing: tuple[str, ...] = NO_VALUE):
     """``_row`` and ``_hash``, a hash of ``columns`` of source table ``t`` that is equal for rows whose typed values
-    are equal (two rows with equal hashes may still differ)."""
+    are equal (two rows with equal hashes may still differ).
+
+    Only the columns that are not text are hashed when there are some (times, numbers): reading them costs
+    little, and they set rows apart about as well, where stripping long texts such as hashed numbers does not
+    pay for the few candidates it saves."""
     cols = [schema.column(c) for c in columns if c in t.columns]
+    cols = [c for c in cols if not pa.types.is_string(c.type)] or cols
     g = _given(t, cols, missing)
     values = {c.name: _comparable(c, g[f"_given_{c.name}"]) for c in cols}
     return g.select(ROW, _hash=(ibis.struct(values) if len(values) > 1 else next(iter(values.values()))).hash())
 
 
 def repeats(t, schema: TableSchema, columns: list[str], good: Callable, missing: tuple[str, ...] = NO_VALUE,
-            read: Callable[[], None] = lambda: None):
+            read: Callable[[], None] = lambda: None, check: Callable | None = None):
     """The ``_row`` of each row of source table ``t`` that is good and repeats an earlier good row (smaller ``_row``)
     in ``columns`` (nulls equal), kept by the engine (release it when done). ``good`` keeps the good rows of
-    :func:`checked` rows; ``read`` runs once the source has been read the first time.
+    :func:`checked` rows (``check`` makes those, when given); ``read`` runs once the source has been read the
+    first time.
 
     The source is read twice. First every row's ``columns`` are hashed cheaply (no rule is checked), and the
     rows whose hash occurs more than once are the candidates; then only the candidates are checked, typed and
@@ -249,7 +255,8 @@ def repeats(t, schema: TableSchema, columns: list[str], good: Callable, missing:
     finally:
         hashed.release()
     try:
-        rows = good(checked(t.filter(t[ROW].isin(candidates[ROW])), schema, missing))
+        chosen = t.filter(t[ROW].isin(candidates[ROW]))
+        rows = good(check(chosen) if check else checked(chosen, schema, missing))
         groups = rows.group_by(columns).aggregate(_first=rows[ROW].min(), _rows=rows[ROW].collect())
         groups = groups.filter(groups._rows.length() > 1)
         later = groups.select("_first", _row=groups._rows.unnest())

@@ -1,15 +1,17 @@
 """Run the rules of :mod:`fraudml.validation.rules` on a table of the engine, streaming its rows to the kept
 Parquet parts and to the quarantine, and count them.
 
-A table is read a few times: once to hash its good rows (repeated hashes are the
-only candidates for duplicates), once to compare the candidates' values exactly,
-and once to write; a table with a key is read twice more, for repeated keys.
-Only those candidates and the row numbers of repeats are kept in the engine;
-rows stream through Python batch by batch, so memory does not grow with the table.
+A table is read a few times: once to hash its rows (rows whose hash repeats are
+the only candidates for duplicates), once to compare the candidates' values
+exactly, and once to write; a table with a key is read twice more, for repeated
+keys. The engine keeps only a row number and a hash per row between reads; the
+row numbers of repeats come to Python as a bitmap, and rows stream through
+Python batch by batch, so memory does not grow with the table.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -17,18 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from fraudml.engine import stream, view
+from fraudml.engine import sql_view, stream, view
 from fraudml.errors import InputError, example_rows
 from fraudml.tables import MONTH_KEY, TABLES, TableSchema, TableWriter
 from fraudml.validation.rules import (DUPLICATE, NO_VALUE, REASON, ROW, SOURCE, check_columns, checked, key_repeat,
                                       kind, quarantine_text, repeats, unparsed_counts, unparsed_rows)
 
 BATCH_ROWS = 128 * 1024
-_VIEWS = itertools.count()
 QUARANTINE_GROUP = 64 * 1024  # quarantined rows gathered before they are written, so the file has few row groups
 Step = Callable[[str], None]
 
@@ -57,37 +59,75 @@ class Counts:
         return line
 
 
-def _flagged(t, rows, reason: str):
-    """``t`` with ``reason`` given to the rows whose ``_row`` is in ``rows`` and that had none."""
-    hit = t[ROW].isin(rows[ROW])
-    return t.mutate(**{REASON: ibis.ifelse(t[REASON].isnull() & hit, ibis.literal(reason), t[REASON])})
+class RowSet:
+    """Row numbers held as a bitmap: a bit a row, however many rows repeat earlier ones."""
+
+    def __init__(self, con=None, rows=None):
+        self.bits = np.zeros(0, np.uint8)
+        for batch in (stream(con, rows, 1 << 20) if rows is not None else ()):
+            numbers = batch.column(0).to_numpy()
+            if len(numbers):
+                needed = int(numbers.max()) // 8 + 1
+                if needed > len(self.bits):
+                    self.bits = np.concatenate([self.bits, np.zeros(needed - len(self.bits), np.uint8)])
+                np.bitwise_or.at(self.bits, numbers // 8, (1 << (numbers % 8)).astype(np.uint8))
+
+    def holds(self, rows: np.ndarray) -> np.ndarray:
+        """Whether each of ``rows`` is in the set."""
+        inside = rows // 8 < len(self.bits)
+        byte = self.bits[np.where(inside, rows // 8, 0)] if len(self.bits) else np.zeros(len(rows), np.uint8)
+        return inside & ((byte >> (rows % 8)) & 1).astype(bool)
 
 
-def plan(con, table, schema: TableSchema, missing: tuple[str, ...], kept: list, step: Step,
-         first_read: Callable[[], None]):
-    """Every row of source table ``table`` (:func:`~fraudml.validation.rules.checked`) with its reason: the first
-    column rule it fails, else an exact duplicate of an earlier good row, else (for a table with a key) a repeat of
-    an earlier good row's key; and its source values as text where it has a reason. The row numbers of repeats
-    are kept by the engine, in ``kept`` (release them when done)."""
+_PLACEHOLDER = "fraudml_rules_input"
+_VIEWS = itertools.count()
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_sql(dialect: str, schema_name: str, given: tuple[tuple[str, str], ...], missing: tuple[str, ...]) -> str:
+    """The SQL of :func:`~fraudml.validation.rules.checked` over a placeholder table of the given column types:
+    compiled once, as compiling the rules costs more than running them on a small table."""
+    placeholder = ibis.table(dict(given), name=_PLACEHOLDER)
+    return ibis.to_sql(checked(placeholder, TABLES[schema_name], missing), dialect=dialect)
+
+
+def checked_view(con, t, schema: TableSchema, missing: tuple[str, ...]):
+    """:func:`~fraudml.validation.rules.checked` rows of engine table ``t``, as a view of the engine."""
+    n = next(_VIEWS)
+    source = view(con, f"rules_input_{n}", t)
+    given = tuple((name, str(dtype)) for name, dtype in source.schema().items())
+    sql = _checked_sql(con.name, schema.name, given, missing)
+    return sql_view(con, f"checked_{n}", sql.replace(_PLACEHOLDER, f"rules_input_{n}"))
+
+
+def plan(con, table, schema: TableSchema, missing: tuple[str, ...], step: Step, first_read: Callable[[], None]):
+    """The rows of source table ``table`` as :func:`~fraudml.validation.rules.checked` gives them (with each
+    bad row's source values as text, and the month of a table written by month), and the repeats: (reason,
+    :class:`RowSet`) for exact duplicates of an earlier good row, then for a table with a key, repeats of an
+    earlier good row's key. Flagging repeats in the final pass, not joining them to it, keeps the rows in the
+    source's order, so the same input gives the same files."""
     step("finding repeated rows")
-    duplicates = repeats(table, schema, schema.names, lambda c: c.filter(c[REASON].isnull()), missing, first_read)
-    kept.append(duplicates)  # released by the caller, whatever happens next
-    # the rules compiled once, as a view that the later passes read
-    t = _flagged(view(con, f"checked_{schema.name}_{next(_VIEWS)}", checked(table, schema, missing)), duplicates,
-                 DUPLICATE)
-    if schema.key:
-        step("finding repeated keys")
+    check = functools.partial(checked_view, con, schema=schema, missing=missing)
+    found = repeats(table, schema, schema.names, lambda c: c.filter(c[REASON].isnull()), missing, first_read, check)
+    try:
+        repeated = [(DUPLICATE, RowSet(con, found))]
+        if schema.key:
+            step("finding repeated keys")
 
-        def good(c):
-            return c.filter(c[REASON].isnull() & ~c[ROW].isin(duplicates[ROW]))
+            def good(c):
+                return c.filter(c[REASON].isnull() & ~c[ROW].isin(found[ROW]))
 
-        keys = repeats(table, schema, list(schema.key), good, missing)
-        kept.append(keys)
-        t = _flagged(t, keys, key_repeat(schema))
-    t = quarantine_text(t)
+            keys = repeats(table, schema, list(schema.key), good, missing, check=check)
+            try:
+                repeated.append((key_repeat(schema), RowSet(con, keys)))
+            finally:
+                keys.release()
+    finally:
+        found.release()
+    t = quarantine_text(check(table))
     if schema.by_month:  # the part each kept row is written to
         t = t.mutate(**{MONTH_KEY: t[schema.by_month].strftime("%Y-%m")})
-    return t
+    return t, repeated
 
 
 class Quarantine:
@@ -120,19 +160,36 @@ class Quarantine:
             self.writer.close()
 
 
-def _split(batches: Iterator[pa.RecordBatch], keep: list[str], given: list[str], quarantine: Quarantine,
-           reasons: Counter) -> Iterator[pa.RecordBatch]:
-    """The ``keep`` columns of the kept rows of each batch; the other rows go to ``quarantine`` with their source
-    values, row and reason, counted in ``reasons``."""
+def _as_text(values: pa.Array) -> pa.Array:
+    """Typed values as the sources write them: times to the second, dates as dates."""
+    if pa.types.is_timestamp(values.type):
+        return pc.strftime(values.cast(pa.timestamp("s"), safe=False), format="%Y-%m-%d %H:%M:%S")
+    return values.cast(pa.string())
+
+
+def _split(batches: Iterator[pa.RecordBatch], keep: list[str], given: list[str], repeated: list[tuple],
+           quarantine: Quarantine, reasons: Counter) -> Iterator[tuple[pa.RecordBatch, pa.Array | None]]:
+    """The ``keep`` columns of each batch and which of its rows are kept (None: all); the other rows go to
+    ``quarantine`` with their source values, row and reason, counted in ``reasons``. A row that passes every
+    column rule but repeats an earlier one is quarantined with its values as text (they are its source's, typed)."""
     for batch in batches:
-        bad = pc.is_valid(batch.column(REASON))
+        reason = batch.column(REASON)
+        rows = batch.column(ROW).to_numpy()
+        for why, row_set in repeated:
+            hit = row_set.holds(rows)
+            if hit.any():
+                reason = pc.if_else(pc.and_(pc.is_null(reason), pa.array(hit)), pa.scalar(why), reason)
+        bad = pc.is_valid(reason)
         if pc.any(bad).as_py():
-            rows = batch.filter(bad)
-            reasons.update(dict(zip(*(c.to_pylist() for c in pc.value_counts(rows.column(REASON)).flatten()))))
-            quarantine.add(pa.table({**{c: rows.column(SOURCE + c) for c in given}, ROW: rows.column(ROW),
-                                     REASON: rows.column(REASON)}))
-            batch = batch.filter(pc.invert(bad))
-        yield batch.select(keep)
+            out, why = batch.filter(bad), reason.filter(bad)
+            repeat = pc.is_null(out.column(REASON))  # no column rule failed: a repeat, whose values are good
+            reasons.update(dict(zip(*(c.to_pylist() for c in pc.value_counts(why).flatten()))))
+            quarantine.add(pa.table({**{c: pc.if_else(repeat, _as_text(out.column(c)), out.column(SOURCE + c).cast(pa.string()))
+                                        if c in out.schema.names else out.column(SOURCE + c).cast(pa.string())
+                                        for c in given}, ROW: out.column(ROW), REASON: why}))
+            yield batch.select(keep), pc.invert(bad)
+        else:
+            yield batch.select(keep), None
 
 
 def _no_value_parses(table, schema: TableSchema, source: str, read: int, missing: tuple[str, ...]) -> None:
@@ -169,37 +226,32 @@ def validate_table(con, table, name: str, source: str | Path, *, out: str | Path
     """
     schema, source, step = TABLES[name], str(source), step or (lambda _: None)
     check_columns(table.columns, schema, source)
-    cached = []
-    try:
-        final = plan(con, table, schema, missing, cached, step, check_source or (lambda: None))
-        given = [c for c in table.columns if c != ROW]
-        quarantine = Quarantine(Path(out) / "_quarantine" / f"{name}.parquet" if out is not None else None)
-        reasons: Counter = Counter()
-        step("writing" if out is not None else "counting")
-        batches = stream(con, final, BATCH_ROWS)
-        kept = 0
-        if out is not None:
-            writer = TableWriter(out, name)
-            try:
-                keep = [*schema.names, MONTH_KEY] if schema.by_month else schema.names
-                for batch in _split(batches, keep, given, quarantine, reasons):
-                    writer.write(batch)
-            except BaseException:
-                writer.abort()
-                raise
-            writer.close()
-            kept = writer.rows
-        else:
-            for batch in _split(batches, [ROW, *schema.names], given, quarantine, reasons):
-                kept += batch.num_rows
-                if collect is not None:
-                    collect.kept.append(batch)
-        quarantine.close()
-        if collect is not None:
-            collect.quarantined.extend(quarantine.tables)
-    finally:
-        for intermediate in cached:
-            intermediate.release()
+    final, repeated = plan(con, table, schema, missing, step, check_source or (lambda: None))
+    given = [c for c in table.columns if c != ROW]
+    quarantine = Quarantine(Path(out) / "_quarantine" / f"{name}.parquet" if out is not None else None)
+    reasons: Counter = Counter()
+    step("writing" if out is not None else "counting")
+    batches = _split(stream(con, final, BATCH_ROWS), [*schema.names, MONTH_KEY] if schema.by_month and out else
+                     ([ROW, *schema.names] if out is None else schema.names), given, repeated, quarantine, reasons)
+    kept = 0
+    if out is not None:
+        writer = TableWriter(out, name)
+        try:
+            for batch, rows in batches:
+                writer.write(batch, rows)
+        except BaseException:
+            writer.abort()
+            raise
+        kept = writer.close()
+    else:
+        for batch, rows in batches:
+            batch = batch.filter(rows) if rows is not None else batch
+            kept += batch.num_rows
+            if collect is not None:
+                collect.kept.append(batch)
+    quarantine.close()
+    if collect is not None:
+        collect.quarantined.extend(quarantine.tables)
     counts = Counts(name, source, kept, dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))))
     if counts.read == 0:
         raise InputError(f"{source}: table '{name}' is empty (no rows)")

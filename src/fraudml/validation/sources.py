@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from fraudml.engine import (DEFAULT_MEMORY_LIMIT, close, connect, release_spill, scan_arrow, scan_parquet_rows,
+from fraudml.engine import (DEFAULT_MEMORY_LIMIT, close, connect, scan_arrow, scan_parquet_rows,
                             spill_folder)
 from fraudml.tables import TABLES, publish, table_path
 from fraudml.validation.rules import NO_VALUE, REASON, ROW
@@ -76,6 +76,10 @@ def validate(data: Table, name: str, source: str | Path, missing: tuple[str, ...
     return Validated(counts, frame, quarantined.to_pandas(types_mapper=_PANDAS_TYPES.get))
 
 
+def _for_table(step: Step | None, name: str) -> Step | None:
+    return (lambda what: step(f"{name}: {what}")) if step else None
+
+
 def validate_and_write(tables: dict[str, Table], folder: str | Path, sources: dict[str, str] | None = None, *,
                        memory_limit: str = DEFAULT_MEMORY_LIMIT, step: Step | None = None) -> list[Counts]:
     """Validate tables held in memory and write them as canonical tables into ``folder`` (bad rows to its
@@ -89,22 +93,22 @@ def validate_and_write(tables: dict[str, Table], folder: str | Path, sources: di
         results = []
         for name, data in tables.items():
             table = scan_arrow(con, f"source_{name}", with_rows(data))
-            results.append(validate_table(con, table, name, (sources or {}).get(name, name), out=staging, step=step))
+            results.append(validate_table(con, table, name, (sources or {}).get(name, name), out=staging,
+                                          step=_for_table(step, name)))
         publish(staging, folder, tables)
     finally:
-        close(con)
-        release_spill(spill, step)
+        close(con, spill, step)
         shutil.rmtree(staging, ignore_errors=True)
     return results
 
 
-def validate_folder(folder: str | Path, *, engine: str = "duckdb", memory_limit: str = DEFAULT_MEMORY_LIMIT,
+def validate_folder(folder: str | Path, *, memory_limit: str = DEFAULT_MEMORY_LIMIT,
                     step: Step | None = None) -> tuple[list[Counts], list[str]]:
     """Check the canonical tables of ``folder`` without writing anything: their counts, and the names of the
     tables the folder lacks."""
     folder = Path(folder)
     spill = spill_folder()
-    con = connect(engine, memory_limit=memory_limit, spill=spill, ordered=True)
+    con = connect("duckdb", memory_limit=memory_limit, spill=spill, ordered=True)
     try:
         results, absent = [], []
         for name in TABLES:
@@ -113,8 +117,7 @@ def validate_folder(folder: str | Path, *, engine: str = "duckdb", memory_limit:
                 absent.append(name)
                 continue
             table = scan_parquet_rows(con, path, f"canonical_{name}")
-            results.append(validate_table(con, table, name, path, step=step))
+            results.append(validate_table(con, table, name, path, step=_for_table(step, name)))
     finally:
-        close(con)
-        release_spill(spill, step)
+        close(con, spill, step)
     return results, absent
