@@ -174,3 +174,14 @@ def test_no_row_is_ever_lost(rows):
     assert result.kept["direction"].isin(["out", "in", "fwd"]).all()
     assert (result.kept["duration_s"] >= 0).all()
     assert not result.kept.duplicated().any()
+
+
+def test_written_rows_keep_their_source_order(tmp_path):
+    n = 300_000  # several batches, read by more than one thread
+    rows = pd.DataFrame({"msisdn": [f"n{i % 997}" for i in range(n)], "month": ["2020-01"] * n,
+                         "app": [f"a{i}" for i in range(n)], "mb": [str(i % 5) for i in range(n)]})
+    rows.loc[1000:1100, ["msisdn", "app", "mb"]] = rows.loc[0:100, ["msisdn", "app", "mb"]].to_numpy()  # repeats
+    [result] = validate_and_write({"app_usage": rows}, tmp_path)
+    written = pd.read_parquet(tmp_path / "app_usage.parquet")
+    assert result.quarantined == 101
+    assert written["app"].tolist() == rows["app"].drop(index=range(1000, 1101)).tolist()

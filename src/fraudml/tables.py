@@ -27,7 +27,8 @@ from fraudml.errors import InputError
 
 TIMESTAMP = pa.timestamp("us")
 MONTH_KEY = "month"  # names the subfolders of a table written by month: <name>/month=YYYY-MM/
-ROWS_PER_GROUP = 128 * 1024  # row groups of a written table: large enough to scan fast, small enough to skip
+ROWS_PER_GROUP = 1024 * 1024  # rows of a row group: pyarrow's default, as pq.write_table writes them
+PENDING_BYTES = 256 * 1024 * 1024  # rows of a table written by month waiting for their part, at most
 
 
 @dataclass(frozen=True)
@@ -284,7 +285,8 @@ class TableWriter:
     """Writes canonical table ``name`` into ``folder`` from batches of its rows, as they come: a table written by
     month into ``<name>/month=YYYY-MM/part-0.parquet`` (its batches carry the month in a ``month`` column, which
     is not written), any other into ``<name>.parquet``. Rows are gathered into row groups of ``ROWS_PER_GROUP``;
-    memory holds at most about a row group per month. Nothing is in place until :meth:`close`."""
+    the rows waiting for their month's part take at most about ``PENDING_BYTES``, the month with the most being
+    written first when they would take more. Nothing is in place until :meth:`close`."""
 
     def __init__(self, folder: str | Path, name: str):
         self.schema = TABLES[name]
@@ -297,7 +299,7 @@ class TableWriter:
         self.rows = 0
 
     def write(self, batch: pa.RecordBatch, keep: pa.Array | None = None) -> None:
-        """Write the rows of ``batch`` (those ``keep`` marks, when given): one copy of them, grouped by month."""
+        """Write the rows of ``batch`` (those ``keep`` marks, when given), each month's copied once into its part."""
         rows = pc.indices_nonzero(keep) if keep is not None else None
         if not self.schema.by_month:
             batch = batch.take(rows) if rows is not None else batch
@@ -305,22 +307,22 @@ class TableWriter:
             self._add(None, batch)
             return
         months = batch.column(MONTH_KEY)
-        if rows is not None:
-            months = months.take(rows)
+        months = months.take(rows) if rows is not None else months
         order = pc.sort_indices(months)
         rows = rows.take(order) if rows is not None else order
-        batch, months = batch.drop_columns([MONTH_KEY]).take(rows), months.take(order)
-        self.rows += batch.num_rows
-        start = 0
-        for month, count in _runs(months):
-            self._add(month, batch.slice(start, count))
+        data, start = batch.drop_columns([MONTH_KEY]), 0
+        for month, count in _runs(months.take(order)):
+            self._add(month, data.take(rows.slice(start, count)))
             start += count
+        self.rows += len(rows)
 
     def _add(self, part: str | None, batch: pa.RecordBatch) -> None:
         pending = self.pending.setdefault(part, [])
         pending.append(batch.cast(self.fields))
         if sum(b.num_rows for b in pending) >= ROWS_PER_GROUP:
             self._flush(part)
+        elif self.schema.by_month and sum(b.nbytes for p in self.pending.values() for b in p) > PENDING_BYTES:
+            self._flush(max(self.pending, key=lambda m: sum(b.num_rows for b in self.pending[m])))
 
     def _flush(self, part: str | None) -> None:
         batches = self.pending.pop(part, [])
