@@ -48,18 +48,16 @@ _STARTED_SESSIONS = weakref.WeakSet()  # backends whose Spark session connect() 
 
 
 def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads: int | None = None,
-            spill: Path | None = None, ordered: bool = False):
+            spill: Path | None = None):
     """An Ibis backend: embedded DuckDB (spills to disk past ``memory_limit``, into ``spill``), or Spark through
     ``ibis.pyspark``.
 
-    DuckDB creates the spill folder only when it first needs it; ``ordered`` keeps the rows of a query in the
-    order of its source (so that the same input gives the same files), at some cost in memory. Spark uses the
-    session already running, if any, as it is; else it starts a local one with ``SPARK_SETTINGS`` and
-    ``memory_limit`` as the driver's memory.
+    DuckDB creates the spill folder only when it first needs it. Spark uses the session already running, if
+    any, as it is; else it starts a local one with ``SPARK_SETTINGS`` and ``memory_limit`` as the driver's memory.
     """
     if engine == "duckdb":
         config = {"temp_directory": str(spill or Path(tempfile.gettempdir()) / "fraudml-duckdb"),
-                  "preserve_insertion_order": ordered}
+                  "preserve_insertion_order": False}
         if memory_limit:
             config["memory_limit"] = memory_limit
         if threads:
@@ -235,12 +233,16 @@ def sql_view(con, name: str, sql: str):
     return con.table(name)
 
 
-def stream(con, expr, rows: int, ahead: int = 2) -> Iterator[pa.RecordBatch]:
+def stream(con, expr, rows: int, ahead: int = 2, ordered: bool = False) -> Iterator[pa.RecordBatch]:
     """The rows of ``expr`` as Arrow batches of about ``rows`` rows. A thread reads up to ``ahead`` batches
-    ahead, so the engine computes the next batches while the caller writes this one."""
+    ahead, so the engine computes the next batches while the caller writes this one. ``ordered`` keeps the rows
+    in the order of their source on DuckDB (a query without joins: joins reorder rows), so the same input gives
+    the same output; the connection must run nothing else until the stream is read."""
     if is_spark(con):
         reader = expr.to_pyarrow_batches(chunk_size=rows)
     else:
+        if ordered:
+            con.raw_sql("SET preserve_insertion_order = true")
         reader = con.con.sql(con.compile(expr)).to_arrow_reader(rows)  # Ibis 12 calls an API DuckDB 2 no longer has
     batches: queue.Queue = queue.Queue(ahead)
     stop, done = threading.Event(), object()
@@ -273,6 +275,8 @@ def stream(con, expr, rows: int, ahead: int = 2) -> Iterator[pa.RecordBatch]:
     finally:
         stop.set()
         thread.join()  # it stops within a batch, before the connection may be closed
+        if ordered and not is_spark(con):
+            con.raw_sql("SET preserve_insertion_order = false")
 
 
 def _ibis_type(t: pa.DataType) -> str:

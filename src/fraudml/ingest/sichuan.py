@@ -167,7 +167,7 @@ def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = Fal
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.ingest.", dir=out.parent))
     spill = spill_folder()
-    con = connect("duckdb", memory_limit=memory_limit, spill=spill, ordered=True)
+    con = connect("duckdb", memory_limit=memory_limit, spill=spill)
     try:
         results = []
         for table, path in files.items():

@@ -17,6 +17,7 @@ from collections.abc import Callable
 import ibis
 import pyarrow as pa
 
+from fraudml.engine import _ibis_type
 from fraudml.errors import InputError
 from fraudml.tables import Column, TableSchema
 
@@ -66,12 +67,6 @@ def _null(col: Column):
     return ibis.null().cast(_ibis_type(col.type))
 
 
-def _ibis_type(t: pa.DataType) -> str:
-    from fraudml.engine import _ibis_type as engine_type
-
-    return "date" if pa.types.is_date(t) else engine_type(t)
-
-
 _ENDS_IN_SPACE = r"[ \t\n\r\v\f]$"  # what the engines' trim removes
 
 
@@ -82,7 +77,7 @@ def stripped(text):
     return ibis.ifelse(edge, text.strip(), text)
 
 
-def one_of(value, options) -> object:
+def one_of(value, options):
     """Whether ``value`` equals one of a few literal ``options`` (null when it is null): comparisons, which the
     engine evaluates in place, where a list would be turned into a join."""
     return functools.reduce(operator.or_, (value == o for o in options))

@@ -155,9 +155,11 @@ class Quarantine:
         self.writer.write_table(rows)
 
     def close(self) -> None:
-        self.flush()
-        if self.writer is not None:
-            self.writer.close()
+        try:
+            self.flush()
+        finally:
+            if self.writer is not None:
+                self.writer.close()
 
 
 def _as_text(values: pa.Array) -> pa.Array:
@@ -181,15 +183,22 @@ def _split(batches: Iterator[pa.RecordBatch], keep: list[str], given: list[str],
                 reason = pc.if_else(pc.and_(pc.is_null(reason), pa.array(hit)), pa.scalar(why), reason)
         bad = pc.is_valid(reason)
         if pc.any(bad).as_py():
-            out, why = batch.filter(bad), reason.filter(bad)
-            repeat = pc.is_null(out.column(REASON))  # no column rule failed: a repeat, whose values are good
+            why = reason.filter(bad)
             reasons.update(dict(zip(*(c.to_pylist() for c in pc.value_counts(why).flatten()))))
-            quarantine.add(pa.table({**{c: pc.if_else(repeat, _as_text(out.column(c)), out.column(SOURCE + c).cast(pa.string()))
-                                        if c in out.schema.names else out.column(SOURCE + c).cast(pa.string())
-                                        for c in given}, ROW: out.column(ROW), REASON: why}))
+            quarantine.add(_quarantined(batch.filter(bad), why, given))
             yield batch.select(keep), pc.invert(bad)
         else:
             yield batch.select(keep), None
+
+
+def _quarantined(rows: pa.RecordBatch, why: pa.Array, given: list[str]) -> pa.Table:
+    """Quarantined rows as the quarantine holds them: each given column's source value as text, row and reason."""
+    repeat = pc.is_null(rows.column(REASON))  # no column rule failed: a repeat, whose values are good
+    columns = {}
+    for c in given:
+        source = rows.column(SOURCE + c).cast(pa.string())
+        columns[c] = pc.if_else(repeat, _as_text(rows.column(c)), source) if c in rows.schema.names else source
+    return pa.table({**columns, ROW: rows.column(ROW), REASON: why})
 
 
 def _no_value_parses(table, schema: TableSchema, source: str, read: int, missing: tuple[str, ...]) -> None:
@@ -231,25 +240,27 @@ def validate_table(con, table, name: str, source: str | Path, *, out: str | Path
     quarantine = Quarantine(Path(out) / "_quarantine" / f"{name}.parquet" if out is not None else None)
     reasons: Counter = Counter()
     step("writing" if out is not None else "counting")
-    batches = _split(stream(con, final, BATCH_ROWS), [*schema.names, MONTH_KEY] if schema.by_month and out else
-                     ([ROW, *schema.names] if out is None else schema.names), given, repeated, quarantine, reasons)
+    keep = [ROW, *schema.names] if out is None else [*schema.names, *([MONTH_KEY] if schema.by_month else [])]
+    batches = _split(stream(con, final, BATCH_ROWS, ordered=True), keep, given, repeated, quarantine, reasons)
     kept = 0
-    if out is not None:
-        writer = TableWriter(out, name)
-        try:
+    try:
+        if out is not None:
+            writer = TableWriter(out, name)
+            try:
+                for batch, rows in batches:
+                    writer.write(batch, rows)
+            except BaseException:
+                writer.abort()
+                raise
+            kept = writer.close()
+        else:
             for batch, rows in batches:
-                writer.write(batch, rows)
-        except BaseException:
-            writer.abort()
-            raise
-        kept = writer.close()
-    else:
-        for batch, rows in batches:
-            batch = batch.filter(rows) if rows is not None else batch
-            kept += batch.num_rows
-            if collect is not None:
-                collect.kept.append(batch)
-    quarantine.close()
+                batch = batch.filter(rows) if rows is not None else batch
+                kept += batch.num_rows
+                if collect is not None:
+                    collect.kept.append(batch)
+    finally:
+        quarantine.close()
     if collect is not None:
         collect.quarantined.extend(quarantine.tables)
     counts = Counts(name, source, kept, dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))))

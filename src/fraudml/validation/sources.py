@@ -59,7 +59,7 @@ def validate(data: Table, name: str, source: str | Path, missing: tuple[str, ...
     The same rules and engine as every other path (:func:`fraudml.validation.run.validate_table`), with the
     results gathered in memory: for tests, notebooks and tables of a few thousand rows.
     """
-    con = connect("duckdb", threads=1, ordered=True)
+    con = connect("duckdb", threads=1)
     try:
         collected = Collected()
         counts = validate_table(con, scan_arrow(con, "validated", with_rows(data)), name, source, missing=missing,
@@ -88,7 +88,7 @@ def validate_and_write(tables: dict[str, Table], folder: str | Path, sources: di
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     spill = spill_folder()
-    con = connect("duckdb", memory_limit=memory_limit, spill=spill, ordered=True)
+    con = connect("duckdb", memory_limit=memory_limit, spill=spill)
     try:
         results = []
         for name, data in tables.items():
@@ -108,7 +108,7 @@ def validate_folder(folder: str | Path, *, memory_limit: str = DEFAULT_MEMORY_LI
     tables the folder lacks."""
     folder = Path(folder)
     spill = spill_folder()
-    con = connect("duckdb", memory_limit=memory_limit, spill=spill, ordered=True)
+    con = connect("duckdb", memory_limit=memory_limit, spill=spill)
     try:
         results, absent = [], []
         for name in TABLES:
