@@ -62,7 +62,9 @@ def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads:
             config["memory_limit"] = memory_limit
         if threads:
             config["threads"] = threads
-        return ibis.duckdb.connect(**config)
+        con = ibis.duckdb.connect(**config)
+        con.raw_sql("SET enable_progress_bar = false")  # fraudml says what it is doing itself
+        return con
     if engine == "spark":
         try:
             from pyspark.sql import SparkSession
