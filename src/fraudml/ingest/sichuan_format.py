@@ -90,7 +90,7 @@ def user_to_canonical(user, labelled: bool) -> dict[str, object]:
             user.select(msisdn=user["phone_no_m"], month=ibis.literal(month_from_arpu_column(c)), arpu=user[c],
                         **{ROW: (user[ROW] - 1) * n + i + 1})
             for i, c in enumerate(arpu_columns)
-        ))
+        )).order_by(ROW)  # a user table is small: its months are written number by number, as they are numbered
     if labelled:
         tables["labels"] = user.select(ROW, msisdn=user["phone_no_m"], label=user[LABEL])
     return tables
