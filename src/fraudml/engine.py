@@ -10,6 +10,7 @@ numbers) is kept to the small functions here.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import queue
@@ -21,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import ibis
 import pyarrow as pa
 
@@ -63,7 +65,8 @@ def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads:
         if threads:
             config["threads"] = threads
         con = ibis.duckdb.connect(**config)
-        con.raw_sql("SET enable_progress_bar = false")  # fraudml says what it is doing itself
+        with contextlib.suppress(duckdb.Error):  # in Jupyter DuckDB refuses any bar setting without ipywidgets
+            con.raw_sql("SET enable_progress_bar = false")  # fraudml says what it is doing itself
         return con
     if engine == "spark":
         try:

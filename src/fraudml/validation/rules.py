@@ -250,6 +250,8 @@ def repeats(t, schema: TableSchema, columns: list[str], good: Callable, missing:
     finally:
         hashed.release()
     try:
+        if not candidates.count().to_pyarrow().as_py():  # no hash repeats: no row does, and the source needs no second read
+            return candidates.cache()
         chosen = t.filter(t[ROW].isin(candidates[ROW]))
         rows = good(check(chosen) if check else checked(chosen, schema, missing))
         groups = rows.group_by(columns).aggregate(_first=rows[ROW].min(), _rows=rows[ROW].collect())
