@@ -296,6 +296,7 @@ class TableWriter:
         self.fields = self.schema.arrow_schema()
         self.writers: dict[str | None, pq.ParquetWriter] = {}
         self.pending: dict[str | None, list[pa.RecordBatch]] = {}
+        self.pending_bytes = 0
         self.rows = 0
 
     def write(self, batch: pa.RecordBatch, keep: pa.Array | None = None) -> None:
@@ -319,13 +320,15 @@ class TableWriter:
     def _add(self, part: str | None, batch: pa.RecordBatch) -> None:
         pending = self.pending.setdefault(part, [])
         pending.append(batch.cast(self.fields))
+        self.pending_bytes += batch.nbytes
         if sum(b.num_rows for b in pending) >= ROWS_PER_GROUP:
             self._flush(part)
-        elif self.schema.by_month and sum(b.nbytes for p in self.pending.values() for b in p) > PENDING_BYTES:
+        elif self.schema.by_month and self.pending_bytes > PENDING_BYTES:
             self._flush(max(self.pending, key=lambda m: sum(b.num_rows for b in self.pending[m])))
 
     def _flush(self, part: str | None) -> None:
         batches = self.pending.pop(part, [])
+        self.pending_bytes -= sum(b.nbytes for b in batches)
         if part not in self.writers:
             path = self.staged / f"{MONTH_KEY}={part}" / "part-0.parquet" if part else self.staged / "table.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,6 @@ from collections.abc import Callable
 import ibis
 import pyarrow as pa
 
-from fraudml.engine import _ibis_type
 from fraudml.errors import InputError
 from fraudml.tables import Column, TableSchema
 
@@ -64,7 +63,7 @@ def check_columns(columns, schema: TableSchema, source: str) -> None:
 
 
 def _null(col: Column):
-    return ibis.null().cast(_ibis_type(col.type))
+    return ibis.null().cast(ibis.dtype(col.type))
 
 
 _ENDS_IN_SPACE = r"[ \t\n\r\v\f]$"  # what the engines' trim removes
@@ -175,7 +174,7 @@ def checked(t, schema: TableSchema, missing: tuple[str, ...] = NO_VALUE):
             typed[col.name] = _null(col)
             continue
         value = s[f"_value_{col.name}"]
-        typed[col.name] = value.cast(_ibis_type(col.type))
+        typed[col.name] = value.cast(ibis.dtype(col.type))  # the canonical type itself: nothing to convert later
         rules += column_rules(col, value, s[f"_unparsed_{col.name}"])
     reason = ibis.cases(*rules, else_=ibis.null("string")) if rules else ibis.null("string")
     return s.select(ROW, **{REASON: reason}, **typed, **{SOURCE + c: s[c] for c in given})
