@@ -8,7 +8,8 @@ world's features, so values are realistic) is scored by the same function the
 command runs for ``--features``, outputs written; the model's review threshold is
 set so the top 1% of numbers are alerts or reviews and get reasons.
 Features included: ``fraudml score --data`` on a simulated world (features built
-by DuckDB, then scored). Each run is a fresh process, so its peak resident memory
+by DuckDB, then scored), beside ``fraudml features`` for the same world and date,
+and the ratio of the two. Each run is a fresh process, so its peak resident memory
 is its own (VmHWM); the figure reported is the median of the runs.
 """
 
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "data" / "bench_score"
@@ -34,16 +36,19 @@ TOP_SHARE = 0.01
 
 def _world(subscribers: int) -> Path:
     from fraudml.simulate import simulate
+    from fraudml.tables import table_path
     from fraudml.validation import validate_and_write
 
     folder = WORK / f"world_{subscribers}"
-    if not (folder / "calls.parquet").exists():
+    if table_path(folder, "calls") is None:
         validate_and_write(simulate(preset="realistic", subscribers=subscribers, days=30, seed=0), folder)
     return folder
 
 
 def _as_of(world: Path) -> pd.Timestamp:
-    calls = pd.read_parquet(world / "calls.parquet", columns=["started_at"])["started_at"]
+    from fraudml.tables import read_parquet, table_path
+
+    calls = read_parquet(table_path(world, "calls"), columns=["started_at"]).column("started_at").to_pandas()
     return calls.max().normalize() + pd.Timedelta(days=1)
 
 
@@ -110,17 +115,32 @@ def run_excluded(model: str, batch: str) -> dict:
 
 def run_included(model: str, world: str) -> dict:
     out = WORK / "out" / "scores_included.parquet"
+    as_of = _as_of(Path(world)).strftime("%Y-%m-%d")
     start = time.perf_counter()
-    cmd = [sys.executable, "-m", "fraudml", "score", "--model", model, "--data", world,
-           "--as-of", _as_of(Path(world)).strftime("%Y-%m-%d"), "--out", str(out)]
+    cmd = [sys.executable, "-m", "fraudml", "score", "--model", model, "--data", world, "--as-of", as_of, "--out", str(out)]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode not in (0, 3):
         raise SystemExit(done.stderr)
+    seconds = time.perf_counter() - start
     scores = pd.read_parquet(out, columns=["reason_1"])
     rejects = pd.read_parquet(out.with_name("scores_included.rejects.parquet"))
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"seconds": time.perf_counter() - start, "numbers": len(scores) + len(rejects),
+    return {"seconds": seconds, "numbers": len(scores) + len(rejects),
             "with_reasons": int(scores["reason_1"].notna().sum()), "child_peak_kb": child}
+
+
+def run_features(model: str, world: str) -> dict:
+    """`fraudml features` for the same world and as_of as the scoring run: what building the features alone costs."""
+    out = WORK / "out" / "features_only.parquet"
+    as_of = _as_of(Path(world)).strftime("%Y-%m-%d")
+    start = time.perf_counter()
+    cmd = [sys.executable, "-m", "fraudml", "features", "--data", world, "--as-of", as_of, "--out", str(out)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(done.stderr)
+    seconds = time.perf_counter() - start
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": seconds, "numbers": pq.read_metadata(out).num_rows, "with_reasons": 0, "child_peak_kb": child}
 
 
 def _own_peak_kb() -> int:
@@ -155,7 +175,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.run:
         kind, model, target = args.run
-        result = run_excluded(model, target) if kind == "excluded" else run_included(model, target)
+        result = {"excluded": run_excluded, "included": run_included, "features": run_features}[kind](model, target)
         result["peak_kb"] = max(_own_peak_kb(), result.pop("child_peak_kb", 0))
         print(json.dumps(result))
         return
@@ -168,7 +188,11 @@ def main() -> None:
     for n in args.included:
         world = _world(n)
         bundle_dir, _ = prepare_model()  # retrained if the feature code changed meanwhile
-        report("features included", measure("included", bundle_dir, world, args.repeats if n <= 20_000 else 1))
+        alone = measure("features", bundle_dir, world, args.repeats)
+        report("`fraudml features` alone", alone)
+        included = measure("included", bundle_dir, world, args.repeats)
+        report("features included", included)
+        print(f"| score --data / features | {n:,} | | | {included['seconds'] / alone['seconds']:.2f}x | | |", flush=True)
 
 
 def report(case: str, r: dict) -> None:

@@ -80,7 +80,7 @@ def world(world_folder):
 @pytest.fixture(scope="session")
 def period(world):
     """First and last day of the world's calls."""
-    calls = pd.read_parquet(world / "calls.parquet", columns=["started_at"])["started_at"]
+    calls = pd.read_parquet(world / "calls", columns=["started_at"])["started_at"]
     return calls.min().normalize(), calls.max().normalize()
 
 

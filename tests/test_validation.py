@@ -1,12 +1,15 @@
 """Validation keeps good rows, quarantines bad ones with a reason, and stops on unusable input."""
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fraudml.errors import InputError
-from fraudml.validation import REASON, ROW, validate, validate_and_write, write_quarantine
+from fraudml.tables import TABLES, table_path
+from fraudml.validation import REASON, ROW, validate, validate_and_write, validate_folder
 
 
 def calls(**overrides):
@@ -35,7 +38,9 @@ def test_good_rows_are_kept_and_typed():
         ("direction", "sideways", "direction: not one of out, in, fwd"),
         ("duration_s", "-3", "duration_s: below 0"),
         ("duration_s", "4.5", "duration_s: not a whole number"),
+        ("duration_s", "3000000000", "duration_s: not a whole number"),  # beyond the column's 32 bits
         ("started_at", "2020-13-01 00:00:00", "started_at: not a date and time (YYYY-MM-DD HH:MM:SS)"),
+        ("started_at", "2020-01-05 24:00:00", "started_at: not a date and time (YYYY-MM-DD HH:MM:SS)"),
         ("msisdn", None, "msisdn: missing"),
         ("counterpart", "  ", "counterpart: missing"),
     ],
@@ -47,22 +52,41 @@ def test_a_bad_value_quarantines_its_row_with_the_reason(column, bad, reason):
     assert len(result.kept) == 2 and len(result.quarantined) == 1
     row = result.quarantined.iloc[0]
     assert row[ROW] == 2 and row[REASON] == reason
+    assert row[column] == (None if bad is None else bad) or pd.isna(row[column])  # the source value, as given
     assert "quarantined 1" in result.summary()
+
+
+def test_values_are_read_in_the_forms_the_sources_write_them():
+    df = calls(started_at=["2020-01-05", " 2020-01-05T10:00:00 ", "2020-01-05 10:00:00.5"], duration_s=["5.0", " 1e3 ", "+7"])
+    result = validate(df, "calls", "calls.csv")
+    assert result.kept["started_at"].tolist() == [pd.Timestamp("2020-01-05"), pd.Timestamp("2020-01-05 10:00"),
+                                                  pd.Timestamp("2020-01-05 10:00:00.5")]
+    assert result.kept["duration_s"].tolist() == [5, 1000, 7]
 
 
 def test_exact_duplicates_are_quarantined_once_the_first_is_kept():
     df = pd.concat([calls(), calls().iloc[[0, 0]]], ignore_index=True)
+    df.loc[4, "duration_s"] = " 5.0 "  # the same value, written otherwise: still a duplicate
     result = validate(df, "calls", "calls.csv")
     assert len(result.kept) == 3
     assert result.quarantined[ROW].tolist() == [4, 5]
     assert set(result.quarantined[REASON]) == {"exact duplicate of an earlier row"}
 
 
+def test_a_bad_row_does_not_count_as_the_first_of_its_duplicates():
+    df = pd.concat([calls(direction=["??", "in", "fwd"]), calls().iloc[[0]]], ignore_index=True)
+    df.loc[3, "direction"] = "??"
+    result = validate(df, "calls", "calls.csv")
+    assert result.quarantined[[ROW, REASON]].values.tolist() == [[1, "direction: not one of out, in, fwd"],
+                                                                 [4, "direction: not one of out, in, fwd"]]
+
+
 def test_a_second_row_for_a_key_is_quarantined():
-    accounts = pd.DataFrame({"msisdn": ["a", "a", "b"], "home_city": ["成都", "绵阳", "成都"]})
+    accounts = pd.DataFrame({"msisdn": ["a", "a", "b", "a"], "home_city": ["成都", "绵阳", "成都", "成都"]})
     result = validate(accounts, "accounts", "user.csv")
     assert result.kept["msisdn"].tolist() == ["a", "b"]
-    assert result.quarantined[REASON].tolist() == ["msisdn: repeats an earlier row with other values"]
+    assert result.quarantined[[ROW, REASON]].values.tolist() == [
+        [2, "msisdn: repeats an earlier row with other values"], [4, "exact duplicate of an earlier row"]]
 
 
 def test_months_parse_in_every_format_the_sources_use():
@@ -70,6 +94,14 @@ def test_months_parse_in_every_format_the_sources_use():
     result = validate(months, "account_months", "m.csv")
     assert result.kept["month"].dt.strftime("%Y-%m-%d").tolist() == ["2019-12-01", "2020-01-01", "2020-02-01"]
     assert result.quarantined[REASON].tolist() == ["arpu: not a number"]  # \N must be mapped by the reader
+
+
+def test_typed_columns_are_checked_as_they_are():
+    df = pd.DataFrame({"msisdn": ["a", "b", "c", "d"], "month": pd.to_datetime(["2020-01-15"] * 4),
+                       "app": ["QQ"] * 4, "mb": [1.5, float("nan"), float("inf"), -1.0]})
+    result = validate(df, "app_usage", "app.parquet")
+    assert result.kept["month"].tolist() == [pd.Timestamp("2020-01-01")]
+    assert result.quarantined[REASON].tolist() == ["mb: missing", "mb: not a number", "mb: below 0"]
 
 
 @pytest.mark.parametrize(
@@ -87,28 +119,69 @@ def test_unusable_input_stops_with_a_message_naming_file_column_and_rows(df, mes
         assert "rows 1 ('yesterday'), 2 ('today'), 3 ('tomorrow')" in str(err.value)
 
 
-def test_quarantine_file_holds_the_source_values_row_and_reason(tmp_path):
+def test_written_tables_take_their_layout_and_the_quarantine_holds_source_values(tmp_path):
     df = calls(direction=["out", "??", "in"])
-    results = validate_and_write({"calls": df}, tmp_path)
-    assert (tmp_path / "calls.parquet").exists()
+    results = validate_and_write({"calls": df, "labels": pd.DataFrame({"msisdn": ["a"], "label": ["1"]})}, tmp_path)
+    assert [(r.name, r.read, r.kept, r.quarantined) for r in results] == [("calls", 3, 2, 1), ("labels", 1, 1, 0)]
+    assert table_path(tmp_path, "calls") == tmp_path / "calls"  # an event table: a folder, one part per month
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "calls").rglob("*.parquet")) == [
+        "calls/month=2020-01/part-0.parquet"]
+    assert pq.read_schema(tmp_path / "labels.parquet").equals(TABLES["labels"].arrow_schema())
+    assert pq.read_schema(tmp_path / "calls" / "month=2020-01" / "part-0.parquet").equals(TABLES["calls"].arrow_schema())
     q = pd.read_parquet(tmp_path / "_quarantine" / "calls.parquet")
     assert q[["direction", ROW, REASON]].values.tolist() == [["??", 2, "direction: not one of out, in, fwd"]]
-    assert write_quarantine(validate(calls(), "calls", "x"), tmp_path / "clean") is None
-    assert results[0].read == 3
+    assert not (tmp_path / "_quarantine" / "labels.parquet").exists()
+
+
+def test_writing_again_replaces_a_table_in_either_form(tmp_path):
+    pq.write_table(pa.table({"msisdn": ["old"]}), tmp_path / "calls.parquet")
+    validate_and_write({"calls": calls()}, tmp_path)
+    assert not (tmp_path / "calls.parquet").exists() and table_path(tmp_path, "calls") == tmp_path / "calls"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # nothing half-written left
+
+
+def test_a_canonical_folder_is_checked_without_being_changed(tmp_path):
+    validate_and_write({"calls": calls(), "labels": pd.DataFrame({"msisdn": ["a"], "label": [1]})}, tmp_path)
+    before = sorted(tmp_path.rglob("*"))
+    results, absent = validate_folder(tmp_path)
+    assert {r.name: (r.read, r.quarantined) for r in results} == {"calls": (3, 0), "labels": (1, 0)}
+    assert set(absent) == set(TABLES) - {"calls", "labels"}
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_the_rows_of_a_folder_of_parts_are_numbered_across_the_parts(tmp_path):
+    part = pa.table({"msisdn": ["a", "b"], "label": pa.array([0, 1], pa.int8())})
+    (tmp_path / "labels").mkdir()
+    pq.write_table(part, tmp_path / "labels" / "part-0.parquet")
+    pq.write_table(part, tmp_path / "labels" / "part-1.parquet")
+    [result], _ = validate_folder(tmp_path)
+    assert (result.read, result.reasons) == (4, {"exact duplicate of an earlier row": 2})
 
 
 cell = st.one_of(st.none(), st.text(max_size=6), st.sampled_from(["out", "in", "fwd", "5", "-1", "2020-01-01 00:00:00"]))
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(cell, cell, cell, cell, cell), min_size=1, max_size=30))
+@settings(max_examples=25, deadline=None)  # each example runs the engine: a few tenths of a second
+@given(st.lists(st.tuples(cell, cell, cell, cell, cell), min_size=1, max_size=40))
 def test_no_row_is_ever_lost(rows):
     df = pd.DataFrame(rows, columns=["msisdn", "counterpart", "direction", "started_at", "duration_s"])
     try:
         result = validate(df, "calls", "fuzz.csv")
     except InputError:
         return  # a whole column unparseable is refused outright, which is also not a silent loss
-    assert result.read == len(df)
-    assert sorted(result.quarantined[ROW].tolist() + [r for r in range(1, len(df) + 1) if r not in set(result.quarantined[ROW])]) == list(range(1, len(df) + 1))
+    assert result.read == len(df) == len(result.kept) + len(result.quarantined)
+    assert result.quarantined[ROW].is_unique and result.quarantined[ROW].between(1, len(df)).all()
     assert result.kept["direction"].isin(["out", "in", "fwd"]).all()
     assert (result.kept["duration_s"] >= 0).all()
+    assert not result.kept.duplicated().any()
+
+
+def test_written_rows_keep_their_source_order(tmp_path):
+    n = 300_000  # several batches, read by more than one thread
+    rows = pd.DataFrame({"msisdn": [f"n{i % 997}" for i in range(n)], "month": ["2020-01"] * n,
+                         "app": [f"a{i}" for i in range(n)], "mb": [str(i % 5) for i in range(n)]})
+    rows.loc[1000:1100, ["msisdn", "app", "mb"]] = rows.loc[0:100, ["msisdn", "app", "mb"]].to_numpy()  # repeats
+    [result] = validate_and_write({"app_usage": rows}, tmp_path)
+    written = pd.read_parquet(tmp_path / "app_usage.parquet")
+    assert result.quarantined == 101
+    assert written["app"].tolist() == rows["app"].drop(index=range(1000, 1101)).tolist()

@@ -2,20 +2,25 @@
 
 The same key maps the same number to the same pseudonym, so joins across tables
 still work, while nobody without the key can go back to the number. The key is
-read from an environment variable and never written anywhere.
+read from an environment variable and never written anywhere. Tables are
+pseudonymised in the engine: each distinct value is hashed once, by a vectorised
+function over the distinct values, and the pseudonyms are joined back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import os
 
-import pandas as pd
+import ibis
+import pyarrow as pa
 
 from fraudml.errors import InputError
 
 KEY_VARIABLE = "FRAUDML_PSEUDONYM_KEY"
+_MAPPINGS = itertools.count()
 # columns that hold a number or a holder ID, per canonical table
 IDENTIFIER_COLUMNS = {
     "accounts": ("msisdn", "id_holder"),
@@ -39,17 +44,33 @@ def pseudonym(value: str, key: bytes) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def pseudonymise_series(values: pd.Series, key: bytes) -> pd.Series:
-    """Replace every non-null value by its pseudonym; each distinct value is hashed once."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    hashed = pd.array([pseudonym(str(u), key) for u in uniques] + [pd.NA], dtype="string")
-    return pd.Series(hashed[codes], index=values.index, name=values.name)
+def _pseudonyms(key: bytes):
+    """The engine function mapping a column of values to their pseudonyms (nulls stay null)."""
+
+    @ibis.udf.scalar.pyarrow
+    def fraudml_pseudonym(value: str) -> str:
+        return pa.array([None if v is None else pseudonym(v, key) for v in value.to_pylist()], pa.string())
+
+    return fraudml_pseudonym
 
 
-def pseudonymise_table(df: pd.DataFrame, name: str, key: bytes) -> pd.DataFrame:
-    """A copy of canonical table ``name`` with its identifier columns pseudonymised."""
-    out = df.copy()
-    for column in IDENTIFIER_COLUMNS.get(name, ()):
-        if column in out.columns:
-            out[column] = pseudonymise_series(out[column], key)
+def pseudonymise_tables(con, tables: dict[str, object], key: bytes) -> dict[str, object]:
+    """Canonical tables (engine tables of ``con``, by name) with their identifier columns replaced by pseudonyms.
+
+    The distinct values and their pseudonyms are kept in a table of ``con`` for as long as it is open."""
+    columns = [(name, c) for name, t in tables.items() for c in IDENTIFIER_COLUMNS.get(name, ()) if c in t.columns]
+    if not columns:
+        return tables
+    values = ibis.union(*(tables[n].select(value=tables[n][c]) for n, c in columns))
+    values = values.filter(values.value.notnull()).distinct()
+    mapping = con.create_table(f"pseudonyms_{next(_MAPPINGS)}", values.mutate(pseudonym=_pseudonyms(key)(values.value)),
+                               temp=True)
+    out = {}
+    for name, t in tables.items():
+        for column in IDENTIFIER_COLUMNS.get(name, ()):
+            if column in t.columns:
+                m = mapping.view()
+                joined = t.left_join(m, t[column] == m.value)
+                t = joined.select(*[joined[c] if c != column else joined.pseudonym.name(c) for c in t.columns])
+        out[name] = t
     return out

@@ -6,7 +6,7 @@ import pyarrow as pa
 import pytest
 
 from fraudml.cases.components import connected_components
-from fraudml.features.engine import close, connect, register
+from fraudml.engine import close, connect, register
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ def flagged_world(tmp_path_factory):
     budget = round(50 * SUBSCRIBERS / 20_000)  # the default budget of 50 alerts a day, scaled to this population
     bundle = train(table, spec, TrainParams(n_estimators=60, early_stopping_rounds=20, num_leaves=15, num_threads=1,
                                             alert_budget_per_day=budget)).bundle
-    calls = pd.read_parquet(folders["batch"] / "calls.parquet", columns=["started_at"])["started_at"]
+    calls = pd.read_parquet(folders["batch"] / "calls", columns=["started_at"])["started_at"]
     as_of = (calls.max().normalize() + pd.Timedelta(days=1)).date()
     scores = score_folder(bundle, folders["batch"], as_of).scores
     return find_rings(folders["batch"], scores, as_of).assign(scores), world.truth

@@ -7,7 +7,7 @@ import pytest
 import ring_world
 from fraudml.cases import links as link_rules
 from fraudml.cases.rings import find_rings
-from fraudml.features.engine import close, connect, load_tables, register
+from fraudml.engine import close, connect, load_tables, register
 
 
 @pytest.fixture(scope="module")

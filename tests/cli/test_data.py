@@ -39,7 +39,7 @@ def test_unreadable_input_is_one_message_not_a_traceback(tmp_path):
 def test_simulate_writes_a_world_that_starts_on_the_given_day(tmp_path):
     run = fraudml("simulate", "--subscribers", 200, "--days", 3, "--start", "2021-03-01", "--out", tmp_path)
     assert run.returncode == 0, run.stderr
-    calls = pd.read_parquet(tmp_path / "calls.parquet")
+    calls = pd.read_parquet(tmp_path / "calls")  # an event table: a folder of parts by month
     assert calls["started_at"].min() >= pd.Timestamp("2021-03-01")
     assert calls["started_at"].max() < pd.Timestamp("2021-03-04")
     assert "calls" in run.stderr and "quarantined" in run.stderr

@@ -50,10 +50,16 @@ def by_name(results):
     return {r.name: r for r in results}
 
 
+def quarantined(out, name):
+    """(row, reason) of each row of ``name`` in the quarantine of canonical folder ``out``."""
+    q = pd.read_parquet(out / "_quarantine" / f"{name}.parquet")
+    return q.sort_values(ROW)[[ROW, REASON]].values.tolist()
+
+
 def test_a_folder_of_the_four_tables_becomes_six_canonical_tables(tmp_path):
     src = folder(tmp_path / "src", user=USER, voc=VOC, sms=SMS, app=APP)
     results = by_name(ingest_sichuan(src, tmp_path / "out"))
-    assert {n: (r.read, len(r.kept), len(r.quarantined)) for n, r in results.items()} == {
+    assert {n: (r.read, r.kept, r.quarantined) for n, r in results.items()} == {
         "accounts": (2, 2, 0),
         "account_months": (4, 4, 0),
         "labels": (2, 2, 0),
@@ -73,10 +79,10 @@ def test_a_folder_of_the_four_tables_becomes_six_canonical_tables(tmp_path):
     assert app["app"].tolist() == ["QQ", UNCLASSIFIED_APP]
     assert [m.strftime("%Y-%m") for m in pd.to_datetime(app["month"])] == ["2020-01", "2020-02"]
     assert read_table(out, "labels")["label"].tolist() == [1, 0]
-    sms_quarantine = pd.read_parquet(out / "_quarantine" / "sms.parquet")
-    assert sms_quarantine[[ROW, REASON]].values.tolist() == [[2, "exact duplicate of an earlier row"]]
-    app_quarantine = pd.read_parquet(out / "_quarantine" / "app_usage.parquet")
-    assert app_quarantine[[ROW, REASON]].values.tolist() == [[1, "month: missing"]]
+    assert quarantined(out, "sms") == [[2, "exact duplicate of an earlier row"]]
+    assert quarantined(out, "app_usage") == [[1, "month: missing"]]
+    assert sorted(p.relative_to(out).as_posix() for p in (out / "calls").rglob("*.parquet")) == [
+        "calls/month=2020-01/part-0.parquet", "calls/month=2020-02/part-0.parquet"]  # an event table's parts, by month
 
 
 def test_missing_tables_stay_missing_and_stale_ones_are_removed(tmp_path):
@@ -131,14 +137,14 @@ def test_extra_columns_are_ignored_and_reported(tmp_path, caplog):
     src = folder(tmp_path / "src", voc=voc)
     with caplog.at_level(logging.WARNING):
         results = ingest_sichuan(src, tmp_path / "out")
-    assert results[0].read == 3 and "count" not in results[0].kept.columns
+    assert results[0].read == 3 and "count" not in read_table(tmp_path / "out", "calls").columns
     assert "voc.csv: ignored column(s) not in the Sichuan voc table: count" in caplog.text
 
 
 def test_a_byte_order_mark_and_spaces_around_column_names_are_tolerated(tmp_path):
     sms = "\ufeff" + SMS.replace(",calltype_id,", " , calltype_id ,", 1)
     [result] = ingest_sichuan(folder(tmp_path / "src", sms=sms), tmp_path / "out")
-    assert result.read == 3 and result.kept["direction"].tolist() == ["in", "out"]
+    assert result.read == 3 and read_table(tmp_path / "out", "sms")["direction"].tolist() == ["in", "out"]
 
 
 # ---- unusable input: one InputError naming the file, the column or line -------------------
@@ -205,25 +211,24 @@ def test_a_bad_voc_row_is_quarantined_with_its_reason(tmp_path, row, reason):
     [result] = ingest_sichuan(src, tmp_path / "out")
     assert result.read == 4
     if reason is None:
-        assert len(result.kept) == 4
+        assert result.kept == 4
         return
-    assert len(result.kept) == 3
-    assert result.quarantined[[ROW, REASON]].values.tolist() == [[4, reason]]
-    assert len(pd.read_parquet(tmp_path / "out" / "_quarantine" / "calls.parquet")) == 1
+    assert result.kept == 3
+    assert quarantined(tmp_path / "out", "calls") == [[4, reason]]
 
 
 def test_duplicate_sms_are_counted_and_kept_once(tmp_path):
     sms = SMS + "".join(SMS.splitlines(keepends=True)[1:2] * 5)
     [result] = ingest_sichuan(folder(tmp_path / "src", sms=sms), tmp_path / "out")
-    assert (result.read, len(result.kept), len(result.quarantined)) == (8, 2, 6)
-    assert result.quarantined[ROW].tolist() == [2, 4, 5, 6, 7, 8]
+    assert (result.read, result.kept, result.quarantined) == (8, 2, 6)
+    assert [row for row, _ in quarantined(tmp_path / "out", "sms")] == [2, 4, 5, 6, 7, 8]
 
 
 def test_a_repeated_user_is_quarantined_in_every_table_it_fills(tmp_path):
     user = USER + f"{A},成都,金牛分公司,3,1.00,2.00,0\n"
     results = by_name(ingest_sichuan(folder(tmp_path / "src", user=user), tmp_path / "out"))
-    assert {n: len(r.quarantined) for n, r in results.items()} == {"accounts": 1, "account_months": 2, "labels": 1}
-    assert all(r.read == len(r.kept) + len(r.quarantined) for r in results.values())
+    assert {n: r.quarantined for n, r in results.items()} == {"accounts": 1, "account_months": 2, "labels": 1}
+    assert all(r.read == r.kept + r.quarantined for r in results.values())
 
 
 # ---- pseudonyms ----------------------------------------------------------------------------
@@ -321,7 +326,7 @@ def assert_round_trip(tables, tmp_path):
     )
     results = by_name(ingest_sichuan(tmp_path / "sichuan", tmp_path / "back"))
     for name, original in tables.items():
-        assert len(results[name].quarantined) == 0, results[name].summary()
+        assert results[name].quarantined == 0, results[name].summary()
         back = read_table(tmp_path / "back", name)
         pd.testing.assert_frame_equal(comparable(back, name), comparable(original, name), check_exact=True)
 

@@ -9,7 +9,7 @@ import pytest
 from fraudml.ingest.sichuan import ingest_sichuan
 from fraudml.ingest.sichuan_format import UNCLASSIFIED_APP
 from fraudml.tables import read_table
-from fraudml.validation import REASON
+from fraudml.validation import REASON, ROW
 
 SICHUAN = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sichuan"
 pytestmark = [
@@ -18,73 +18,54 @@ pytestmark = [
 ]
 
 
-def manifest() -> pd.DataFrame:
-    if not SICHUAN.is_dir():
-        return pd.DataFrame({"file": [], "n_rows": []})
-    return pd.read_csv(SICHUAN / "samples" / "manifest.csv", dtype=str)
-
-
-def bare_name(file: str) -> str:
-    """user_first_rows.csv -> user, fraud_user_1_voc.csv -> voc."""
-    stem = Path(file).stem
-    return next(t for t in ("user", "voc", "sms", "app") if stem.startswith(t + "_") or stem.endswith("_" + t))
-
-
-@pytest.mark.parametrize("sample", list(manifest().itertuples(index=False)), ids=lambda s: s.file)
-def test_every_real_sample_ingests_with_no_row_lost(tmp_path, sample):
-    table = bare_name(sample.file)
-    src = tmp_path / "src"
-    src.mkdir()
-    shutil.copy(SICHUAN / sample.file, src / f"{table}.csv")
-    results = ingest_sichuan(src, tmp_path / "out")
-    for result in results:
-        assert result.read == int(sample.n_rows) == len(result.kept) + len(result.quarantined)
-        # the only bad rows in the real samples are the traps the README documents
-        assert set(result.quarantined[REASON]) <= {"exact duplicate of an earlier row", "month: missing"}
-
-
 def ingest_sample(tmp_path, folder, **tables):
-    src = tmp_path / "src"
+    """Each canonical table the sample files give: its counts, its kept rows and its quarantined rows."""
+    src, out = tmp_path / "src", tmp_path / "out"
     src.mkdir()
     for table, file in tables.items():
         shutil.copy(SICHUAN / "samples" / folder / file, src / f"{table}.csv")
-    return {r.name: r for r in ingest_sichuan(src, tmp_path / "out")}
+    results = {}
+    for r in ingest_sichuan(src, out):
+        q = out / "_quarantine" / f"{r.name}.parquet"
+        results[r.name] = (r, read_table(out, r.name), pd.read_parquet(q).sort_values(ROW) if q.exists() else None)
+    return results
 
 
 def test_round1_first_rows(tmp_path):
     results = ingest_sample(tmp_path, "round1_train_201908-202003", voc="voc_first_rows.csv", sms="sms_first_rows.csv", app="app_first_rows.csv")
-    calls = results["calls"].kept
-    assert calls["direction"].tolist()[:2] == ["in", "in"]
-    assert calls["started_at"].iloc[0] == pd.Timestamp("2019-10-17 17:16:25") and calls["duration_s"].iloc[0] == 13
+    _, calls, _ = results["calls"]
+    first = calls.set_index("started_at").loc[pd.Timestamp("2019-10-17 17:16:25")]  # the file's first row
+    assert (first["direction"], first["duration_s"]) == ("in", 13)
+    assert calls["direction"].value_counts().to_dict() == {"in": 6, "out": 4}
     # the first two app rows are placeholders with no month: quarantined, counted
-    app = results["app_usage"]
-    assert (len(app.kept), app.quarantined[REASON].tolist()) == (8, ["month: missing", "month: missing"])
-    assert app.kept["app"].iloc[0] == UNCLASSIFIED_APP and app.kept["mb"].iloc[0] == pytest.approx(0.021529)
+    counts, app, quarantine = results["app_usage"]
+    assert (counts.kept, quarantine[REASON].tolist()) == (8, ["month: missing", "month: missing"])
+    assert app["app"].iloc[0] == UNCLASSIFIED_APP and app["mb"].iloc[0] == pytest.approx(0.021529)
 
 
 def test_may_files_write_months_as_yyyymm_and_missing_as_backslash_n(tmp_path):
     results = ingest_sample(tmp_path, "round2_test_202005", user="user_last_rows.csv", app="app_first_rows.csv")
-    assert {pd.Timestamp(m).strftime("%Y-%m") for m in results["app_usage"].kept["month"]} == {"2020-05"}
-    accounts = results["accounts"].kept
+    assert {pd.Timestamp(m).strftime("%Y-%m") for m in results["app_usage"][1]["month"]} == {"2020-05"}
+    accounts = results["accounts"][1]
     assert accounts["home_city"].isna().sum() == 2 and accounts["home_county"].isna().sum() == 2
-    months = results["account_months"].kept
+    months = results["account_months"][1]
     assert {pd.Timestamp(m).strftime("%Y-%m") for m in months["month"]} == {"2020-05"} and len(months) == 10
     assert months["arpu"].isna().sum() == 1 and months["arpu"].iloc[0] == pytest.approx(30.10)
     assert "labels" not in results  # test files carry no label
 
 
 def test_sms_first_rows_hold_four_duplicates(tmp_path):
-    sms = ingest_sample(tmp_path, "round1_test_202004", sms="sms_first_rows.csv")["sms"]
-    assert (sms.read, len(sms.kept), len(sms.quarantined)) == (10, 6, 4)
-    assert sms.quarantined["_row"].tolist() == [3, 4, 7, 8]
-    assert set(sms.kept["direction"]) == {"in"}
+    counts, sms, quarantine = ingest_sample(tmp_path, "round1_test_202004", sms="sms_first_rows.csv")["sms"]
+    assert (counts.read, counts.kept, counts.quarantined) == (10, 6, 4)
+    assert quarantine[ROW].tolist() == [3, 4, 7, 8]
+    assert set(sms["direction"]) == {"in"}
 
 
 def test_a_forwarding_fraud_user_keeps_every_call(tmp_path):
-    calls = ingest_sample(tmp_path, "haoren_single_user_voc", voc="fraud_user_2_voc.csv")["calls"]
-    assert (calls.read, len(calls.quarantined)) == (2419, 0)
-    assert set(calls.kept["direction"]) == {"out", "in", "fwd"}
-    assert calls.kept["msisdn"].nunique() == 1
+    counts, calls, _ = ingest_sample(tmp_path, "haoren_single_user_voc", voc="fraud_user_2_voc.csv")["calls"]
+    assert (counts.read, counts.quarantined) == (2419, 0)
+    assert set(calls["direction"]) == {"out", "in", "fwd"}
+    assert calls["msisdn"].nunique() == 1
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +79,7 @@ def train_user(tmp_path_factory):
 
 def test_train_user_counts(train_user):
     results, out = train_user
-    assert all(len(r.quarantined) == 0 for r in results.values())
+    assert all(r.quarantined == 0 for r in results.values())
     accounts = read_table(out, "accounts")
     assert len(accounts) == accounts["msisdn"].nunique() == 6106
     assert accounts["home_city"].isna().sum() == 289 and accounts["home_county"].isna().sum() == 289  # county code 0

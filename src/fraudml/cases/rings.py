@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from fraudml.cases.components import connected_components
 from fraudml.cases.links import KINDS, links
-from fraudml.features.engine import close, connect, load_tables, register
+from fraudml.engine import close, connect, load_tables, register
 from fraudml.features.spec import DEFAULT_WINDOWS
 from fraudml.scoring.output import RING_ID, RINGS
 from fraudml.scoring.score import NEEDS_REASONS as FLAGGED

@@ -11,9 +11,9 @@ import typer
 from rich.table import Table
 
 from fraudml.cli.app import Command, DataFormat, app, console
+from fraudml.engine import DEFAULT_MEMORY_LIMIT
 from fraudml.errors import InputError
-from fraudml.tables import TABLES, read_table
-from fraudml.validation import Validated, validate
+from fraudml.validation import Counts
 
 
 class Preset(str, Enum):
@@ -21,15 +21,23 @@ class Preset(str, Enum):
     sichuan = "sichuan"
 
 
-def print_counts(results: list[Validated], title: str) -> None:
+def print_counts(results: list[Counts], title: str) -> None:
     """One line per table: read = kept + quarantined, and the reasons."""
     table = Table(title=title, title_justify="left")
     for col in ("table", "read", "kept", "quarantined", "reasons"):
         table.add_column(col, justify="right" if col in ("read", "kept", "quarantined") else "left")
     for r in results:
-        reasons = "; ".join(f"{why}: {n:,}" for why, n in r.quarantined["_reason"].value_counts().items()) if len(r.quarantined) else ""
-        table.add_row(r.name, f"{r.read:,}", f"{len(r.kept):,}", f"{len(r.quarantined):,}", reasons)
+        reasons = "; ".join(f"{why}: {n:,}" for why, n in r.reasons.items())
+        table.add_row(r.name, f"{r.read:,}", f"{r.kept:,}", f"{r.quarantined:,}", reasons)
     console.print(table)
+
+
+def progress(began: float):
+    """Print each step of a long run as it starts, with the time since ``began``."""
+    return lambda text: console.print(f"[dim]{time.perf_counter() - began:7.1f}s[/] {text}", highlight=False)
+
+
+MEMORY_HELP = "engine memory limit, e.g. 2GB or 8GB (DuckDB spills to disk past it, and says where)"
 
 
 @app.command(cls=Command)
@@ -61,7 +69,7 @@ def simulate(
         return
     from fraudml.validation import validate_and_write
 
-    results = validate_and_write(tables, out)
+    results = validate_and_write(tables, out, step=progress(began))
     print_counts(results, f"simulated world in {out} ({time.perf_counter() - began:.1f}s)")
 
 
@@ -74,25 +82,29 @@ def ingest_sichuan(
     src: Path = typer.Argument(..., help="folder with the competition's files (train_user.csv, ... or user.csv, voc.csv, ...)"),
     out: Path = typer.Option(..., "--out", help="folder to write canonical tables to"),
     pseudonymise: bool = typer.Option(False, help="replace numbers, IMEIs and holder IDs by keyed hashes (key in FRAUDML_PSEUDONYM_KEY)"),
+    memory_limit: str = typer.Option(DEFAULT_MEMORY_LIMIT, help=MEMORY_HELP),
 ) -> None:
     """Ingest the 2020 Digital Sichuan competition's tables into canonical tables."""
     from fraudml.ingest.sichuan import ingest_sichuan as run
 
-    results = run(src, out, pseudonymise=pseudonymise)
-    print_counts(results, f"ingested {src} into {out}")
+    began = time.perf_counter()
+    results = run(src, out, pseudonymise=pseudonymise, memory_limit=memory_limit, step=progress(began))
+    print_counts(results, f"ingested {src} into {out} ({time.perf_counter() - began:.1f}s)")
 
 
 @app.command("validate", cls=Command)
-def validate_folder(data: Path = typer.Argument(..., help="a canonical data folder")) -> None:
+def validate_folder(
+    data: Path = typer.Argument(..., help="a canonical data folder"),
+    memory_limit: str = typer.Option(DEFAULT_MEMORY_LIMIT, help=MEMORY_HELP),
+) -> None:
     """Check the canonical tables in a folder and print their counts."""
-    results = []
-    for name in TABLES:
-        df = read_table(data, name, required=False)
-        if df is None:
-            console.print(f"{name}: absent (features from it will be missing)")
-            continue
-        results.append(validate(df, name, data / name))
-    print_counts(results, f"canonical tables in {data}")
-    if any(len(r.quarantined) for r in results):
+    from fraudml.validation import validate_folder as check
+
+    began = time.perf_counter()
+    results, absent = check(data, memory_limit=memory_limit, step=progress(began))
+    for name in absent:
+        console.print(f"{name}: absent (features from it will be missing)")
+    print_counts(results, f"canonical tables in {data} ({time.perf_counter() - began:.1f}s)")
+    if any(r.quarantined for r in results):
         console.print("[yellow]some rows would be quarantined[/]")
         raise typer.Exit(1)

@@ -1,14 +1,16 @@
 """Assemble the feature families into one feature table: one row per (msisdn, as_of) snapshot.
 
 ``build_features`` is the public entry point for training (snapshots with
-labels, from :mod:`fraudml.features.snapshots`) and for scoring (a list of
-numbers and one as_of, without labels). Every snapshot comes out, in the order
+labels, from :mod:`fraudml.features.snapshots`), and ``iter_features`` gives
+the same rows pass by pass for scoring (a list of numbers and one as_of,
+without labels). Every snapshot comes out, in the order
 given, even when its number has no row in any table (then every feature is null,
 so a scorer can reject it with a reason).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from fraudml.errors import InputError, example_rows
 from fraudml.features import (account, devices, diversity, durations, graph, location, reciprocity, sms_data, timing,
                               volume)
 from fraudml.features.context import KEY, Context, unbound_context
-from fraudml.features.engine import Tables, close, connect, load_tables, register
+from fraudml.engine import Tables, close, connect, load_tables, register
 from fraudml.features.spec import DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS, ID_COLUMNS, TARGET_COLUMNS, FeatureSpec
 
 FAMILIES = (volume, diversity, reciprocity, durations, timing, location, devices, account, sms_data, graph)
@@ -105,31 +107,52 @@ def build_features(
     Features use events strictly before each as_of. Returns the table (msisdn,
     as_of, label, fraud_type, then the features in spec order; one row per
     snapshot, in the given order) and its spec. Many snapshots are computed in
-    passes of at most ``snapshots_per_pass``, so memory stays bounded.
+    passes of at most ``snapshots_per_pass`` (see :func:`iter_features`), so memory stays bounded.
     """
+    passes = list(iter_features(data_dir, snapshots, windows=windows, label_delay_days=label_delay_days, engine=engine,
+                                memory_limit=memory_limit, threads=threads, snapshots_per_pass=snapshots_per_pass))
+    # the engine is closed once the passes are done, so its memory is freed before the table is assembled
+    table = pd.concat(passes, ignore_index=True) if len(passes) > 1 else passes[0]
+    return table, feature_spec(windows, label_delay_days)
+
+
+def iter_features(
+    data_dir: str | Path,
+    snapshots: pd.DataFrame,
+    *,
+    windows=DEFAULT_WINDOWS,
+    label_delay_days: int = DEFAULT_LABEL_DELAY_DAYS,
+    engine: str = "duckdb",
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    snapshots_per_pass: int = SNAPSHOTS_PER_PASS,
+) -> Iterator[pd.DataFrame]:
+    """The rows of :func:`build_features`' table, pass by pass: consecutive snapshots, at most ``snapshots_per_pass``
+    at a time, in the given order. One engine serves every pass, and the intermediates over all snapshot dates
+    (who is in contact with each counterpart and device) are computed once for all of them."""
     windows = check_windows(windows)
     snaps = check_snapshots(snapshots)
     spec = feature_spec(windows, label_delay_days)
     con = connect(engine, memory_limit=memory_limit, threads=threads)
-    tables = load_tables(con, data_dir)
-    keyed = snaps[list(ID_COLUMNS)].assign(sid=np.arange(len(snaps), dtype="int64"))  # the row's place: one integer key
-    s_all = register(con, "snapshots", pa.Table.from_pandas(keyed, preserve_index=False))
-    per_pass = max(1, snapshots_per_pass)
-    shared = {"as_of_dates": s_all.select("as_of").distinct().cache()}
-    as_of_range = (snaps["as_of"].min().to_pydatetime(), snaps["as_of"].max().to_pydatetime()) if len(snaps) else None
-    computed = []
-    for start in range(0, max(len(snaps), 1), per_pass):  # passes of consecutive rows: their results concatenate in order
-        batch = s_all.filter((s_all.sid >= start) & (s_all.sid < start + per_pass)) if len(snaps) > per_pass else s_all
-        ctx = Context(tables, batch, windows, label_delay_days, shared=shared, as_of_range=as_of_range)
-        computed.append(steady(_compute(ctx, tables, spec), spec.names))
-        ctx.release()
-    for intermediate in shared.values():
-        intermediate.release()
-    close(con)  # the engine's memory is freed before the table is assembled
-    features = pd.concat(computed, ignore_index=True) if len(computed) > 1 else computed[0]
-    del computed
-    table = pd.concat([snaps[[*ID_COLUMNS, *TARGET_COLUMNS]], features[spec.names]], axis=1)
-    return table, spec
+    shared = {}
+    try:
+        tables = load_tables(con, data_dir)
+        keyed = snaps[list(ID_COLUMNS)].assign(sid=np.arange(len(snaps), dtype="int64"))  # the row's place: one integer key
+        s_all = register(con, "snapshots", pa.Table.from_pandas(keyed, preserve_index=False))
+        per_pass = max(1, snapshots_per_pass)
+        shared["as_of_dates"] = s_all.select("as_of").distinct().cache()
+        as_of_range = (snaps["as_of"].min().to_pydatetime(), snaps["as_of"].max().to_pydatetime()) if len(snaps) else None
+        for start in range(0, max(len(snaps), 1), per_pass):  # passes of consecutive rows: their results concatenate in order
+            batch = s_all.filter((s_all.sid >= start) & (s_all.sid < start + per_pass)) if len(snaps) > per_pass else s_all
+            ctx = Context(tables, batch, windows, label_delay_days, shared=shared, as_of_range=as_of_range)
+            features = steady(_compute(ctx, tables, spec), spec.names)
+            ctx.release()
+            rows = snaps.iloc[start:start + per_pass].reset_index(drop=True)
+            yield pd.concat([rows[[*ID_COLUMNS, *TARGET_COLUMNS]], features[spec.names]], axis=1)
+    finally:
+        for intermediate in shared.values():
+            intermediate.release()
+        close(con)
 
 
 def steady(features: pd.DataFrame, names: list[str], digits: int = 10) -> pd.DataFrame:

@@ -3,30 +3,34 @@ canonical tables back out in that format.
 
 A source folder holds any subset of the four tables, under the competition's names
 (``train_voc.csv``, ``test_user.csv``) or bare ones (``voc.csv``). Each raw table is
-read in one pass with pyarrow's CSV reader as text, mapped to canonical tables
+read by the engine's CSV reader as text, mapped to canonical tables
 (:mod:`fraudml.ingest.sichuan_format`), optionally pseudonymised, validated and
-written; bad rows go to the quarantine. See docs/sichuan.md.
+written as Parquet parts, rows streaming from the file to the parts; bad rows go
+to the quarantine. See docs/sichuan.md.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import logging
-import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from fraudml.engine import DEFAULT_MEMORY_LIMIT, Reject, close, connect, read_csv, spill_folder
 from fraudml.errors import InputError
 from fraudml.ingest import sichuan_format as fmt
-from fraudml.pseudonymise import key_from_env, pseudonymise_table
-from fraudml.tables import TABLES, replace_atomically, write_table
-from fraudml.validation import Validated, validate, write_quarantine
+from fraudml.pseudonymise import IDENTIFIER_COLUMNS, key_from_env, pseudonymise_tables
+from fraudml.tables import TABLES, publish, replace_atomically
+from fraudml.validation import Counts, validate_table
+from fraudml.validation.run import Step
 
 log = logging.getLogger(__name__)
 
@@ -65,16 +69,6 @@ def find_tables(src: str | Path) -> dict[str, Path]:
     return {t: found[t][0] for t in RAW_TABLES if t in found}
 
 
-def _first_non_utf8_line(path: Path) -> int | None:
-    with path.open("rb") as lines:
-        for number, line in enumerate(lines, start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                return number
-    return None
-
-
 def _not_utf8(path: Path, line: int | None) -> InputError:
     where = f"line {line}" if line else "the file"
     return InputError(
@@ -98,23 +92,8 @@ def _header(path: Path) -> list[str]:
     return [name.strip() for name in next(csv.reader([text]))]
 
 
-def _lines_with_other_field_counts(path: Path, fields: int) -> list[tuple[int, int]]:
-    """(line, fields) of the first rows whose field count is not the header's; the
-    multithreaded reader does not know line numbers, so the file is scanned again."""
-    found = []
-    with path.open(newline="", encoding="utf-8", errors="replace") as f:
-        reader = csv.reader(f)
-        next(reader, None)
-        for record in reader:
-            if record and len(record) != fields:
-                found.append((reader.line_num, len(record)))
-                if len(found) == _EXAMPLES:
-                    break
-    return found
-
-
 def _checked_header(path: Path, table: str) -> list[str]:
-    """The header of ``path``, which must name every column of raw table ``table``."""
+    """The header of ``path``, which must name every column of raw table ``table``, followed by at least one row."""
     header = _header(path)
     missing = [c for c in fmt.COLUMNS[table] if c not in header]
     if missing:
@@ -123,70 +102,62 @@ def _checked_header(path: Path, table: str) -> list[str]:
             f"{path}: required column(s) {', '.join(missing)} missing from the Sichuan {table} table; "
             f"found: {', '.join(header)}{hint}"
         )
+    with path.open("rb") as f:
+        f.readline()
+        if not any(line.strip() for line in itertools.islice(f, 1000)) and not f.read(1):
+            raise InputError(f"{path}: the {table} table has a header but no rows")
     return header
 
 
-def read_raw(path: str | Path, table: str) -> pd.DataFrame:
-    """Raw table ``table`` from ``path``: the format's columns as text, missing value tokens as
-    null, other columns ignored (and logged). Unusable files raise InputError."""
+def _fields(line: str) -> int:
+    return len(next(csv.reader([line]), []))
+
+
+def _stop_on_rejects(path: Path, rejects: list[Reject], fields: int) -> None:
+    """Lines the reader set aside make the file unusable: bytes that are not UTF-8, or another number of fields."""
+    if not rejects:
+        return
+    encoding = [r for r in rejects if r.error == "INVALID ENCODING"]
+    if encoding:
+        raise _not_utf8(path, encoding[0].line)
+    lines = sorted({r.line: r for r in rejects}.values(), key=lambda r: r.line)
+    counted = [r for r in lines if r.error in ("MISSING COLUMNS", "TOO MANY COLUMNS")]
+    if len(counted) == len(lines):
+        shown = "; ".join(f"line {r.line}: {_fields(r.text)} fields" for r in counted[:_EXAMPLES])
+        raise InputError(f"{path}: {len(counted):,} row(s) do not have the header's {fields} fields, e.g. {shown}")
+    shown = "; ".join(f"line {r.line}: {r.error.lower()}" for r in lines[:_EXAMPLES])
+    raise InputError(f"{path}: {len(lines):,} line(s) cannot be read as CSV, e.g. {shown}")
+
+
+def read_raw(con, path: str | Path, table: str) -> tuple[object, Callable[[], None]]:
+    """Raw table ``table`` from ``path`` as an engine table: the format's columns as text, with ``_row`` (other
+    columns ignored, and logged); and a check that stops on lines the reader set aside, to run once the table
+    has been read. Unusable files raise InputError."""
     path = Path(path)
     header = _checked_header(path, table)
     keep = [c for c in header if fmt.is_format_column(table, c)]
     ignored = [c for c in header if c not in keep]
     if ignored:
         log.warning("%s: ignored column(s) not in the Sichuan %s table: %s", path, table, ", ".join(ignored))
-
-    malformed: list[pacsv.InvalidRow] = []
-
-    def on_malformed(row: pacsv.InvalidRow) -> str:
-        malformed.append(row)
-        return "skip"
-
-    try:
-        data = pacsv.read_csv(
-            path,
-            # the header as cleaned by _header (no byte-order mark, no spaces around names)
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_malformed),
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in header},
-                include_columns=keep,
-                null_values=list(fmt.MISSING_TOKENS),
-                strings_can_be_null=True,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        if "UTF8" in str(exc):
-            raise _not_utf8(path, _first_non_utf8_line(path)) from None
-        raise InputError(f"{path}: not a readable CSV file ({exc})") from None
-    if malformed:
-        shown = "; ".join(f"line {line}: {n} fields" for line, n in _lines_with_other_field_counts(path, len(header)))
-        raise InputError(f"{path}: {len(malformed):,} row(s) do not have the header's {len(header)} fields, e.g. {shown}")
-    if data.num_rows == 0:
-        raise InputError(f"{path}: the {table} table has a header but no rows")
-    return data.to_pandas()
+    scan = read_csv(con, path, header, keep)
+    return scan.table, lambda: _stop_on_rejects(path, scan.rejects(), len(header))
 
 
-def _publish(staging: Path, out: Path) -> None:
-    """Move the tables of a finished ingest from ``staging`` into ``out``, and drop the
-    canonical tables and quarantines an earlier run left there, so that a table this
-    source lacks stays missing."""
-    for folder in (out, out / "_quarantine"):
-        for name in TABLES:
-            (folder / f"{name}.parquet").unlink(missing_ok=True)
-    for path in sorted(staging.rglob("*.parquet")):
-        target = out / path.relative_to(staging)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
+def _identifiers_as_values(canonical: dict) -> dict:
+    """Canonical tables whose identifier columns are stripped and have their missing value tokens as nulls, so that
+    a number is hashed as its value (and no pseudonym is made of a missing one)."""
+    return {name: t.mutate(**{c: fmt.blank_to_null(t[c]) for c in IDENTIFIER_COLUMNS.get(name, ()) if c in t.columns})
+            for name, t in canonical.items()}
 
 
-def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = False) -> list[Validated]:
+def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = False,
+                   memory_limit: str = DEFAULT_MEMORY_LIMIT, step: Step | None = None) -> list[Counts]:
     """Ingest the Sichuan tables in folder ``src`` into canonical tables in ``out``.
 
-    Returns one :class:`Validated` per canonical table written (read = kept + quarantined).
-    With ``pseudonymise``, numbers, counterparts and IMEIs are replaced by keyed hashes
-    (key from FRAUDML_PSEUDONYM_KEY) before anything is written, quarantine included.
-    Nothing in ``out`` changes unless every table is ingested.
+    Returns the counts of each canonical table written (read = kept + quarantined). With ``pseudonymise``,
+    numbers, counterparts and IMEIs are replaced by keyed hashes (key from FRAUDML_PSEUDONYM_KEY) before
+    anything is written, quarantine included. DuckDB holds at most ``memory_limit`` and spills past it;
+    ``step`` hears what is being done. Nothing in ``out`` changes unless every table is ingested.
     """
     out = Path(out)
     files = find_tables(src)
@@ -195,21 +166,23 @@ def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = Fal
     key = key_from_env() if pseudonymise else None
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.ingest.", dir=out.parent))
+    spill = spill_folder()
+    con = connect("duckdb", memory_limit=memory_limit, spill=spill)
     try:
         results = []
         for table, path in files.items():
-            canonical = fmt.to_canonical(table, read_raw(path, table))  # the raw text is freed here
-            for name in list(canonical):  # popped one by one, so each is freed once validated
-                df = canonical.pop(name)
-                if key is not None:
-                    df = pseudonymise_table(df, name, key)
-                result = validate(df, name, path)
-                del df
-                write_table(result.kept, staging, name)
-                write_quarantine(result, staging)
-                results.append(result)
-        _publish(staging, out)
+            raw, check = read_raw(con, path, table)
+            canonical = fmt.to_canonical(table, raw)
+            check()  # the user table's labels were looked at: its faulty lines are known
+            if key is not None:
+                canonical = pseudonymise_tables(con, _identifiers_as_values(canonical), key)
+            for name, rows in canonical.items():
+                told = (lambda what, n=name, f=path.name: step(f"{f} -> {n}: {what}")) if step else None  # noqa: B023
+                results.append(validate_table(con, rows, name, path, out=staging, missing=fmt.MISSING_TOKENS, step=told,
+                                              check_source=check))
+        publish(staging, out, TABLES)
     finally:
+        close(con, spill, step)
         shutil.rmtree(staging, ignore_errors=True)
     return results
 

@@ -1,15 +1,20 @@
 """The Sichuan competition's tables and the canonical tables, mapped both ways.
 
-Pure DataFrame functions, no I/O. Reading keeps values as text (with the missing
-value tokens turned into nulls) so that validation types them and quarantines a
-bad value together with the text it came from. See docs/sichuan.md.
+No I/O. Reading is mapped by engine expressions over the raw tables' text: a
+column that only moves keeps its text as it is, and validation strips it, reads
+the missing value tokens as nulls, types it and quarantines a bad value together
+with the text it came from; writing the format back is mapped by DataFrame
+functions. See docs/sichuan.md.
 """
 
 from __future__ import annotations
 
 import re
 
+import ibis
 import pandas as pd
+
+from fraudml.validation.rules import ROW, one_of, stripped
 
 # how the competition's files write a missing value: empty fields in round 1,
 # the literal \N in the May 2020 files; NULL and NaN from other exporters
@@ -41,19 +46,19 @@ def is_format_column(table: str, column: str) -> bool:
     return table == "user" and (column == LABEL or ARPU.match(column) is not None)
 
 
-def blank_to_null(values: pd.Series) -> pd.Series:
-    """Text with surrounding spaces removed and every missing value token as null."""
-    text = values.astype("string").str.strip()
-    return text.mask(text.isin(MISSING_TOKENS))
+def blank_to_null(values):
+    """Text with surrounding spaces removed and every missing value token as null (an engine expression)."""
+    text = stripped(values)
+    return ibis.ifelse(one_of(text, MISSING_TOKENS), ibis.null("string"), text)
 
 
-def direction_from_calltype(codes: pd.Series, table: str) -> pd.Series:
+def direction_from_calltype(codes, table: str):
     """calltype_id to out / in / fwd; an unknown code stays visible as 'calltype_id=<code>'
     so that validation quarantines its row with the code in view."""
     text = blank_to_null(codes)
-    code = text.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)  # 1.0 from float exports
-    direction = code.map(CALLTYPES[table]).astype("string")
-    return direction.mask(direction.isna() & text.notna(), "calltype_id=" + text)
+    code = ibis.ifelse(text.contains("."), text.re_replace(r"^([0-9]+)\.0+$", r"\1"), text)  # 1.0 from float exports
+    known = ibis.cases(*((code == c, d) for c, d in CALLTYPES[table].items()), else_=ibis.null("string"))
+    return ibis.ifelse(known.isnull() & text.notnull(), "calltype_id=" + text, known)
 
 
 def month_from_arpu_column(column: str) -> str:
@@ -64,82 +69,79 @@ def month_from_arpu_column(column: str) -> str:
     return f"{match[1]}-{match[2]}"
 
 
-def user_to_canonical(user: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The user table as accounts, account_months (when it has arpu_YYYYMM columns) and
-    labels (when it has a label column)."""
-    msisdn = blank_to_null(user["phone_no_m"])
+def user_to_canonical(user, labelled: bool) -> dict[str, object]:
+    """The user table (an engine table of text columns with ``_row``) as accounts, account_months (when it has
+    arpu_YYYYMM columns) and labels (when ``labelled``: it has a label column with a value in it)."""
     county = blank_to_null(user["county_name"])
     tables = {
-        "accounts": pd.DataFrame(
-            {
-                "msisdn": msisdn,
-                "numbers_on_id": blank_to_null(user["idcard_cnt"]),
-                "home_city": blank_to_null(user["city_name"]),
-                "home_county": county.mask(county == MISSING_COUNTY_CODE),
-            }
+        "accounts": user.select(
+            ROW,
+            msisdn=user["phone_no_m"],
+            numbers_on_id=user["idcard_cnt"],
+            home_city=user["city_name"],
+            home_county=ibis.ifelse(county == MISSING_COUNTY_CODE, ibis.null("string"), county),
         )
     }
     arpu_columns = [c for c in user.columns if ARPU.match(c)]
     if arpu_columns:
-        # one row per number and month, number by number; a missing arpu stays null
-        months = [month_from_arpu_column(c) for c in arpu_columns]
-        arpu = pd.concat([blank_to_null(user[c]) for c in arpu_columns], axis=1)
-        tables["account_months"] = pd.DataFrame(
-            {
-                "msisdn": msisdn.repeat(len(months)).to_numpy(),
-                "month": months * len(user),
-                "arpu": pd.array(arpu.to_numpy().ravel(), dtype="string"),
-            }
-        )
-    label = blank_to_null(user[LABEL]) if LABEL in user.columns else None
-    if label is not None and label.notna().any():  # an all-empty label column is an unlabelled file
-        tables["labels"] = pd.DataFrame({"msisdn": msisdn, "label": label})
+        # one row per number and month, number by number (rows numbered in that order); a missing arpu stays null
+        n = len(arpu_columns)
+        tables["account_months"] = ibis.union(*(
+            user.select(msisdn=user["phone_no_m"], month=ibis.literal(month_from_arpu_column(c)), arpu=user[c],
+                        **{ROW: (user[ROW] - 1) * n + i + 1})
+            for i, c in enumerate(arpu_columns)
+        )).order_by(ROW)  # a user table is small: its months are written number by number, as they are numbered
+    if labelled:
+        tables["labels"] = user.select(ROW, msisdn=user["phone_no_m"], label=user[LABEL])
     return tables
 
 
-def voc_to_calls(voc: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "msisdn": blank_to_null(voc["phone_no_m"]),
-            "counterpart": blank_to_null(voc["opposite_no_m"]),
-            "direction": direction_from_calltype(voc["calltype_id"], "voc"),
-            "started_at": blank_to_null(voc["start_datetime"]),
-            "duration_s": blank_to_null(voc["call_dur"]),
-            "city": blank_to_null(voc["city_name"]),
-            "county": blank_to_null(voc["county_name"]),
-            "imei": blank_to_null(voc["imei_m"]),
-        }
+def has_labels(user) -> bool:
+    """Whether the user table has a label column with a value in it (an all-empty one is an unlabelled file)."""
+    return LABEL in user.columns and bool(blank_to_null(user[LABEL]).notnull().any().execute())
+
+
+def voc_to_calls(voc):
+    return voc.select(
+        ROW,
+        msisdn=voc["phone_no_m"],
+        counterpart=voc["opposite_no_m"],
+        direction=direction_from_calltype(voc["calltype_id"], "voc"),
+        started_at=voc["start_datetime"],
+        duration_s=voc["call_dur"],
+        city=voc["city_name"],
+        county=voc["county_name"],
+        imei=voc["imei_m"],
     )
 
 
-def sms_to_sms(sms: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "msisdn": blank_to_null(sms["phone_no_m"]),
-            "counterpart": blank_to_null(sms["opposite_no_m"]),
-            "direction": direction_from_calltype(sms["calltype_id"], "sms"),
-            "sent_at": blank_to_null(sms["request_datetime"]),
-        }
+def sms_to_sms(sms):
+    return sms.select(
+        ROW,
+        msisdn=sms["phone_no_m"],
+        counterpart=sms["opposite_no_m"],
+        direction=direction_from_calltype(sms["calltype_id"], "sms"),
+        sent_at=sms["request_datetime"],
     )
 
 
-def app_to_app_usage(app: pd.DataFrame) -> pd.DataFrame:
+def app_to_app_usage(app):
     """busi_name -> app (empty: UNCLASSIFIED_APP), flow -> mb. An empty month_id stays
     null, so validation quarantines the row ('month: missing')."""
-    return pd.DataFrame(
-        {
-            "msisdn": blank_to_null(app["phone_no_m"]),
-            "month": blank_to_null(app["month_id"]),
-            "app": blank_to_null(app["busi_name"]).fillna(UNCLASSIFIED_APP),
-            "mb": blank_to_null(app["flow"]),
-        }
+    return app.select(
+        ROW,
+        msisdn=app["phone_no_m"],
+        month=app["month_id"],
+        app=ibis.coalesce(blank_to_null(app["busi_name"]), ibis.literal(UNCLASSIFIED_APP)),
+        mb=app["flow"],
     )
 
 
-def to_canonical(table: str, raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Raw table ``table`` (user, voc, sms or app) as canonical tables, values still text."""
+def to_canonical(table: str, raw) -> dict[str, object]:
+    """Raw table ``table`` (user, voc, sms or app; an engine table of text columns with ``_row``) as canonical
+    tables, values still text, each row keeping its ``_row``. Validate them with ``missing=MISSING_TOKENS``."""
     if table == "user":
-        return user_to_canonical(raw)
+        return user_to_canonical(raw, has_labels(raw))
     if table == "voc":
         return {"calls": voc_to_calls(raw)}
     if table == "sms":

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from fraudml.features.engine import close, connect, load_tables, register
+from fraudml.engine import close, connect, load_tables, register
 
 DAYS = 30
 NIGHT_END_HOUR = 6  # the timing family's night: 00:00-06:00

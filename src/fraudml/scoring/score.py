@@ -170,16 +170,15 @@ def settings(spec: FeatureSpec) -> dict:
 def feature_chunks(
     bundle, data: str | Path, numbers: pd.Series, as_of: date, engine: str, chunk_size: int
 ) -> Iterator[pd.DataFrame]:
-    """Feature rows of ``numbers`` as of ``as_of``, chunk by chunk, with the model's feature settings."""
-    from fraudml.features.build import build_features
+    """Feature rows of ``numbers`` as of ``as_of``, chunk by chunk, with the model's feature settings: one engine for
+    every chunk, and what all chunks share (the contact and device links of the date) computed once."""
+    from fraudml.features.build import feature_spec, iter_features
 
-    day = pd.Timestamp(as_of)
-    for start in range(0, len(numbers), chunk_size):
-        part = numbers.iloc[start : start + chunk_size]
-        snapshots = pd.DataFrame({"msisdn": part.to_numpy(), "as_of": day})
-        features, spec = build_features(data, snapshots, engine=engine, **settings(bundle.spec))
-        check_spec(bundle, spec)
-        yield features
+    check_spec(bundle, feature_spec(**settings(bundle.spec)))
+    if len(numbers) == 0:
+        return
+    snapshots = pd.DataFrame({"msisdn": numbers.to_numpy(), "as_of": pd.Timestamp(as_of)})
+    yield from iter_features(data, snapshots, engine=engine, snapshots_per_pass=chunk_size, **settings(bundle.spec))
 
 
 def _distinct(chunks: Iterable[pd.DataFrame], rejects: list[pd.DataFrame]) -> Iterator[pd.DataFrame]:

@@ -1,0 +1,349 @@
+"""Connect an Ibis backend (DuckDB by default, Spark when asked), load the canonical tables into it, and read
+source files into it.
+
+The feature families and the validation rules are Ibis expressions over the
+tables loaded here, so the same definitions run on either engine. Tables stay in
+the engine: nothing here pulls raw events into pandas. How each engine reads a
+file (a CSV file with its faulty lines set aside, Parquet parts with their row
+numbers) is kept to the small functions here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import queue
+import shutil
+import tempfile
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import ibis
+import pyarrow as pa
+
+from fraudml.errors import InputError
+from fraudml.tables import TABLES, open_parquet, parquet_files, parquet_schema, table_path
+
+ENGINES = ("duckdb", "spark")
+# Settings of a Spark session fraudml starts itself (a session already running is used as it is):
+# hours and days in UTC, as DuckDB reads the naive local times; results to pandas through Arrow; and no
+# adaptive re-planning, which re-plans each of the feature query's many small shuffles and triples its time;
+# 2 GB for the driver (``memory_limit`` sets it); and small memory pages: one task of the feature query
+# runs some thirty sorts and hash aggregations at once, and each holds at least a page (by default
+# 1/16 of a core's share of memory), which runs a task out of memory on a few thousand snapshots.
+SPARK_SETTINGS = {
+    "spark.driver.memory": "2g",
+    "spark.buffer.pageSize": "2m",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.sql.shuffle.partitions": str(4 * (os.cpu_count() or 1)),  # a local session's cores, not a cluster's 200
+}
+DEFAULT_MEMORY_LIMIT = "2GB"  # ingest and validation: fits a laptop; DuckDB spills to disk past it
+_SCANS = itertools.count()  # each CSV scan's own table of rejected lines
+_STARTED_SESSIONS = weakref.WeakSet()  # backends whose Spark session connect() started, and close() may stop
+
+
+def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads: int | None = None,
+            spill: Path | None = None):
+    """An Ibis backend: embedded DuckDB (spills to disk past ``memory_limit``, into ``spill``), or Spark through
+    ``ibis.pyspark``.
+
+    DuckDB creates the spill folder only when it first needs it. Spark uses the session already running, if
+    any, as it is; else it starts a local one with ``SPARK_SETTINGS`` and ``memory_limit`` as the driver's memory.
+    """
+    if engine == "duckdb":
+        config = {"temp_directory": str(spill or Path(tempfile.gettempdir()) / "fraudml-duckdb"),
+                  "preserve_insertion_order": False}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if threads:
+            config["threads"] = threads
+        con = ibis.duckdb.connect(**config)
+        with contextlib.suppress(duckdb.Error):  # in Jupyter DuckDB refuses any bar setting without ipywidgets
+            con.raw_sql("SET enable_progress_bar = false")  # fraudml says what it is doing itself
+        return con
+    if engine == "spark":
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError as exc:
+            raise InputError(
+                "the spark engine needs pyspark, which is not installed: install the 'spark' extra "
+                "(uv sync --extra spark, or pip install 'fraudml[spark]')"
+            ) from exc
+        session = SparkSession.getActiveSession()
+        if session is not None:  # the caller's session (a cluster's, a test's) runs as configured
+            return ibis.pyspark.connect(session)
+        builder = SparkSession.builder.appName("fraudml-features")
+        for key, value in SPARK_SETTINGS.items():
+            builder = builder.config(key, value)
+        if memory_limit:
+            builder = builder.config("spark.driver.memory", memory_limit.replace("GB", "g").replace("MB", "m"))
+        con = ibis.pyspark.connect(builder.getOrCreate())
+        _STARTED_SESSIONS.add(con)
+        return con
+    raise InputError(f"unknown engine '{engine}': use one of {', '.join(ENGINES)}")
+
+
+def spill_folder() -> Path:
+    """A spill folder of this run's own (in the temporary folder, TMPDIR); the engine creates it only if it spills."""
+    return Path(tempfile.gettempdir()) / f"fraudml-spill-{os.getpid()}-{next(_SCANS)}"
+
+
+def close(con, spill: Path | None = None, note: Callable[[str], None] | None = None) -> None:
+    """Free the engine's memory: DuckDB closes; a Spark session ``connect`` started stops, a caller's stays up.
+
+    With the ``spill`` folder the connection was given, say through ``note`` whether the engine spilled to it,
+    and remove it.
+    """
+    spilled = spill is not None and spill.exists()  # DuckDB removes what it made when it closes
+    if not (is_spark(con) and con not in _STARTED_SESSIONS):
+        con.disconnect()
+    if spilled:
+        if note:
+            note(f"spilled to disk in {spill} (set TMPDIR to move it); removed")
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def is_spark(con) -> bool:
+    return con.name == "pyspark"
+
+
+def register(con, name: str, data: pa.Table):
+    """A small local table (snapshots, an empty stand-in) as a table of the backend, so every expression has one backend."""
+    if is_spark(con):  # Ibis's Spark backend has no temporary tables; a temporary view over the local data is one
+        return con.create_view(name, ibis.memtable(data), overwrite=True)
+    return con.create_table(name, data, temp=True, overwrite=True)
+
+
+def scan_parquet(con, path: Path, name: str):
+    """A canonical table's file, or every Parquet part under its folder, as a table of the backend."""
+    if not path.is_dir():
+        return con.read_parquet(str(path), table_name=name)
+    if is_spark(con):  # Spark's globs do not recurse; its reader does, when asked
+        return con.read_parquet(str(path), table_name=name, recursiveFileLookup=True, pathGlobFilter="*.parquet")
+    return con.read_parquet(str(path / "**" / "*.parquet"), table_name=name)
+
+
+@dataclass
+class Reject:
+    """A line of a CSV file the reader set aside: its 1-based line number (the header is line 1), why, and its text."""
+
+    line: int
+    error: str
+    text: str
+
+
+@dataclass
+class CsvScan:
+    """A CSV file as an engine table of text columns with ``_row``, and the lines its scans set aside."""
+
+    table: object
+    rejects: Callable[[], list[Reject]]
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _line_numbers(path: Path, offsets: list[int]) -> dict[int, int]:
+    """The 1-based line of each byte offset of a file: line breaks before it, plus one (the reader counts rows, and
+    a quoted field may hold a line break)."""
+    lines, counted, done = {}, 0, 0
+    with path.open("rb") as f:
+        for offset in sorted(set(offsets)):
+            while done < offset:
+                chunk = f.read(min(1 << 24, offset - done))
+                if not chunk:
+                    break
+                counted += chunk.count(b"\n")
+                done += len(chunk)
+            lines[offset] = counted + 1
+    return lines
+
+
+def read_csv(con, path: Path, header: list[str], keep: list[str]) -> CsvScan:
+    """The ``keep`` columns of a comma-separated UTF-8 file whose first line is ``header``, every value as text,
+    with ``_row``: the row's 1-based position among the file's data rows (blank lines are not rows).
+
+    The file is read in parallel; ``_row`` is still the position in the file. Lines with another number of
+    fields than the header, and lines with bytes that are not UTF-8, are set aside and listed by ``rejects``
+    once the table has been scanned.
+    """
+    if is_spark(con):
+        raise InputError("reading CSV files runs on the duckdb engine only; ingest with --engine duckdb")
+    fields = {f"c{i}": "VARCHAR" for i in range(len(header))}
+    name = f"rejects_{next(_SCANS)}"
+    columns = ", ".join(f"c{header.index(c)} AS \"{c.replace(chr(34), chr(34) * 2)}\"" for c in keep)
+    options = ", ".join([
+        "header = false", "skip = 1", "delim = ','", "quote = '\"'", "escape = '\"'", "auto_detect = false",
+        "null_padding = false", "columns = {" + ", ".join(f"'{c}': '{t}'" for c, t in fields.items()) + "}",
+        "store_rejects = true", f"rejects_table = '{name}'", f"rejects_scan = '{name}_scan'",
+    ])
+    con.raw_sql(f"CREATE TEMP VIEW {name}_csv AS SELECT {columns}, ordinality AS _row "
+                f"FROM read_csv({_sql_text(str(path))}, {options}) WITH ORDINALITY")
+    table = con.table(f"{name}_csv")
+
+    def rejects() -> list[Reject]:
+        scanned = con.raw_sql(f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{name}'").fetchone()[0]
+        if not scanned:  # the file has not been read yet
+            return []
+        found = con.raw_sql(f"SELECT DISTINCT line_byte_position, error_type, csv_line FROM {name} "
+                            "ORDER BY line_byte_position").fetchall()
+        lines = _line_numbers(path, [start for start, _, _ in found])
+        return [Reject(lines[start], error, text.strip("\r\n")) for start, error, text in found]
+
+    return CsvScan(table, rejects)
+
+
+def scan_arrow(con, name: str, data: pa.Table):
+    """A table in memory as a table of the backend, without copying it on DuckDB."""
+    if is_spark(con):
+        return register(con, name, data)
+    con.con.register(name, data)
+    return con.table(name)
+
+
+def scan_parquet_rows(con, path: Path, name: str):
+    """A Parquet file or folder of parts as a table of the backend, with ``_row``: the row's 1-based position in
+    the parts taken in order of their paths."""
+    if is_spark(con):
+        raise InputError("numbering the rows of Parquet parts runs on the duckdb engine only; use --engine duckdb")
+    files = parquet_files(path)
+    offsets, start = [], 0
+    for file in files:
+        offsets.append(start)
+        start += open_parquet(file).metadata.num_rows
+    starts = register(con, f"{name}_offsets", pa.table({"filename": [str(f) for f in files], "_start": offsets}))
+    scan = con.read_parquet([str(f) for f in files], table_name=name, filename=True, file_row_number=True,
+                            union_by_name=True, hive_partitioning=False)
+    joined = scan.join(starts, "filename")
+    return joined.select(*[c for c in scan.columns if c not in ("filename", "file_row_number")],
+                         _row=joined.file_row_number + joined._start + 1)
+
+
+def view(con, name: str, expr):
+    """``expr`` as a view of the backend: compiled once, however many queries then read it."""
+    return con.create_view(name, expr, overwrite=True)
+
+
+def sql_view(con, name: str, sql: str):
+    """A query in the backend's own SQL as a view of it, and so as an engine table."""
+    con.raw_sql(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
+    return con.table(name)
+
+
+def stream(con, expr, rows: int, ahead: int = 2, ordered: bool = False) -> Iterator[pa.RecordBatch]:
+    """The rows of ``expr`` as Arrow batches of about ``rows`` rows. A thread reads up to ``ahead`` batches
+    ahead, so the engine computes the next batches while the caller writes this one. ``ordered`` keeps the rows
+    in the order of their source on DuckDB (a query without joins: joins reorder rows), so the same input gives
+    the same output; the connection must run nothing else until the stream is read."""
+    if is_spark(con):
+        reader = expr.to_pyarrow_batches(chunk_size=rows)
+    else:
+        if ordered:
+            con.raw_sql("SET preserve_insertion_order = true")
+        reader = con.con.sql(con.compile(expr)).to_arrow_reader(rows)  # Ibis 12 calls an API DuckDB 2 no longer has
+    batches: queue.Queue = queue.Queue(ahead)
+    stop, done = threading.Event(), object()
+
+    def hand(item) -> bool:
+        while not stop.is_set():  # the caller may have stopped reading
+            try:
+                batches.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for batch in reader:
+                if not hand(batch):
+                    return
+            hand(done)
+        except BaseException as exc:  # handed to the caller, who raises it
+            hand(exc)
+
+    thread = threading.Thread(target=read, daemon=True, name="fraudml-stream")
+    thread.start()
+    try:
+        while (item := batches.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()  # it stops within a batch, before the connection may be closed
+        if ordered and not is_spark(con):
+            con.raw_sql("SET preserve_insertion_order = false")
+
+
+def _ibis_type(t: pa.DataType) -> str:
+    if pa.types.is_timestamp(t):
+        return "timestamp"
+    if pa.types.is_date(t):
+        return "date"
+    if pa.types.is_integer(t):
+        return "int64"
+    if pa.types.is_floating(t):
+        return "float64"
+    return "string"
+
+
+@dataclass
+class Tables:
+    """The canonical tables of one folder as engine tables; ``None`` for a table the folder lacks."""
+
+    tables: dict[str, object]  # every canonical table; an empty one where the source lacks it
+    absent: set[str] = field(default_factory=set)  # tables the source lacks
+    missing_columns: dict[str, set[str]] = field(default_factory=dict)  # optional columns absent from a file
+
+    def __getitem__(self, name: str):
+        return self.tables[name]
+
+    def has(self, source: str) -> bool:
+        """Whether every ``table`` or ``table.column`` of a feature's source (joined by '+') exists."""
+        for part in source.split("+"):
+            name, _, column = part.partition(".")
+            if name in self.absent or (column and column in self.missing_columns.get(name, set())):
+                return False
+        return True
+
+
+def load_tables(con, data_dir: str | Path) -> Tables:
+    """Register every canonical table of ``data_dir`` with the backend, typed as the schema says.
+
+    Optional columns a file lacks are added as nulls and remembered, so features
+    that need them come out missing rather than zero.
+    """
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise InputError(f"{data_dir}: data folder does not exist")
+    tables, missing, absent = {}, {}, set()
+    for name, schema in TABLES.items():
+        path = table_path(data_dir, name)
+        if path is None:  # an empty stand-in keeps every expression valid; its features come out null
+            absent.add(name)
+            empty = register(con, f"absent_{name}", schema.arrow_schema().empty_table())
+            tables[name] = empty.select(**{c.name: empty[c.name].cast(_ibis_type(c.type)) for c in schema.columns})
+            continue
+        present = parquet_schema(path).names
+        absent_required = [c for c in schema.required if c not in present]
+        if absent_required:
+            raise InputError(f"{path}: required column(s) {', '.join(absent_required)} missing from table '{name}'; "
+                             f"found {', '.join(present)}")
+        raw = scan_parquet(con, path, f"canonical_{name}")
+        missing[name] = {c.name for c in schema.columns if c.name not in present}
+        tables[name] = raw.select(**{
+            c.name: (raw[c.name] if c.name in present else ibis.null()).cast(_ibis_type(c.type))
+            for c in schema.columns
+        })
+    if {"calls", "sms", "accounts"} <= absent:
+        raise InputError(f"{data_dir}: no calls, sms or accounts table: not a canonical data folder")
+    return Tables(tables, absent, missing)
