@@ -24,10 +24,12 @@ import time
 
 import pandas as pd
 
+from fraudml.features.build import build_features
 from fraudml.features.engine import connect, load_tables
 from fraudml.features.snapshots import (active_snapshots, data_span, drop_shut_down, first_activity, first_events,
                                         label_snapshots)
 from fraudml.model.split import split_snapshots
+from fraudml.scoring.drift import DriftCounter, Reference
 from fraudml.simulate import simulate
 from fraudml.tables import write_table
 
@@ -60,6 +62,7 @@ def measure(args) -> dict:
         labelled = label_snapshots(snaps, labels, first_activity(con, t, snaps["msisdn"], first))
         batch = drop_shut_down(active_snapshots(con, t, [end], None, first), t)
         batch = label_snapshots(batch, labels, first_activity(con, t, batch["msisdn"], first))
+        drift = batch_drift(tmp, labelled, batch, args.drift_dates) if args.drift_dates else None
     if args.out:  # for a full pipeline run on the same world: training snapshots and the batch's live numbers
         labelled[["msisdn", "as_of"]].to_parquet(f"{args.out}/_snapshots.parquet")
         batch[["msisdn"]].to_csv(f"{args.out}/_batch_numbers.csv", index=False)
@@ -68,7 +71,7 @@ def measure(args) -> dict:
     months = pd.to_datetime(labelled["as_of"]).dt.to_period("M").dt.to_timestamp() - pd.DateOffset(months=1)
     train_rows = split.train
     return {
-        "subscribers": args.subscribers, "days": args.days, "fraud_share": args.fraud_share, "burn_in": args.burn_in,
+        "seed": args.seed, "subscribers": args.subscribers, "days": args.days, "fraud_share": args.fraud_share, "burn_in": args.burn_in,
         "holdout": args.holdout, "every": args.every, "valid": args.valid, "test": args.test, "simulate_s": round(sim_s, 1),
         "calls": len(tables["calls"]), "data": [str(start.date()), str(end.date())],
         "dates": [str(d.date()) for d in dates], "rows": len(labelled),
@@ -78,7 +81,19 @@ def measure(args) -> dict:
         "train_complete_month": float((months[train_rows] >= start).mean()),
         "train_full_window": float((pd.to_datetime(labelled["as_of"])[train_rows] - pd.Timedelta(days=30) >= start).mean()),
         "batch_as_of": str(end.date()), "batch_live": len(batch), "batch_fraud": int((batch["label"] == 1).sum()),
+        "batch_psi_top": drift,
     }
+
+
+def batch_drift(folder, labelled: pd.DataFrame, batch: pd.DataFrame, dates: int) -> dict:
+    """PSI of the batch's features against those of the first ``dates`` snapshot dates (about the training period)."""
+    early = labelled[labelled["as_of"].isin(sorted(labelled["as_of"].unique())[:dates])]
+    reference, spec = build_features(folder, early)
+    scored, _ = build_features(folder, batch)
+    counter = DriftCounter({n: Reference.from_values(reference[n]) for n in spec.names})
+    counter.add(scored)
+    table = counter.result()
+    return {row.feature: round(row.psi, 4) for row in table.head(6).itertuples()}
 
 
 def main(argv=None) -> int:
@@ -94,6 +109,8 @@ def main(argv=None) -> int:
     ap.add_argument("--every", type=int, default=7, help="days between snapshots")
     ap.add_argument("--valid", type=float, default=0.2, help="valid_fraction of the split")
     ap.add_argument("--test", type=float, default=0.2, help="test_fraction of the split")
+    ap.add_argument("--drift-dates", type=int, default=0,
+                    help="also compute features of the first N snapshot dates and of the batch, and the batch's top PSI")
     ap.add_argument("--out", help="keep the world here (with _snapshots.parquet and _batch_numbers.csv)")
     args = ap.parse_args(argv)
     print(json.dumps(measure(args)))
