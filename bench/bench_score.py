@@ -49,9 +49,11 @@ def _as_of(world: Path) -> pd.Timestamp:
 
 def prepare_model() -> tuple[Path, Path]:
     """A model trained with default parameters on a simulated world, and that world's features as of its end."""
-    from fraudml.features.build import build_features, feature_spec, write_features
+    from fraudml.features.build import build_features, feature_spec
+    from fraudml.features.table import write_features
     from fraudml.features.spec import FeatureSpec
-    from fraudml.model.train import TrainParams, train
+    from fraudml.model.train import train
+    from fraudml.params import TrainParams
 
     bundle_dir, features = WORK / "bundle", WORK / "world_features.parquet"
     if (bundle_dir / "model.txt").exists() and features.exists():
@@ -72,7 +74,7 @@ def prepare_model() -> tuple[Path, Path]:
 
 def prepare_batch(n: int, bundle_dir: Path, features: Path) -> tuple[Path, Path]:
     """``n`` feature rows resampled from the world's, and a copy of the model whose review threshold is the top 1%."""
-    from fraudml.features.build import write_features
+    from fraudml.features.table import write_features
     from fraudml.features.spec import FeatureSpec, spec_path
     from fraudml.model.bundle import ModelBundle
 

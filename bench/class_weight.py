@@ -17,7 +17,8 @@ import pandas as pd
 
 from fraudml.features.spec import FeatureSpec, spec_path
 from fraudml.model.evaluate import evaluate
-from fraudml.model.train import TrainParams, train
+from fraudml.model.train import train
+from fraudml.params import TrainParams
 
 
 def main(argv=None) -> int:

@@ -25,7 +25,7 @@ from fraudml.features.build import build_features
 from fraudml.features.spec import FeatureSpec
 from fraudml.ingest.sichuan import ingest_sichuan
 from fraudml.model.crossval import cross_validate, summarise
-from fraudml.model.train import TrainParams
+from fraudml.params import TrainParams
 from fraudml.tables import read_table
 
 AS_OF = pd.Timestamp("2020-04-01")

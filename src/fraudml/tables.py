@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from fraudml.errors import InputError
 
 TIMESTAMP = pa.timestamp("us")
+DAY_S = 86_400  # seconds in a day: durations are in seconds, times in local time to the microsecond
 
 
 @dataclass(frozen=True)

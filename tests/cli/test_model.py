@@ -1,25 +1,18 @@
 """`fraudml train / evaluate / promote`: a small world end to end into a temporary MLflow store, and bad input."""
 
-import fcntl
+import filecmp
 import json
-import os
 import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
-
-from fraudml.cli import app
-from fraudml.errors import InputError
 
 
 @pytest.fixture(autouse=True)
-def mlflow_store(tmp_path, monkeypatch):
-    """A temporary store: tests never touch the project's ``mlflow.db``."""
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
-    return tmp_path
+def _temporary_store(mlflow_store):
+    """Tests never touch the project's ``mlflow.db``."""
+    return mlflow_store
 
 
 # small and quick: the model's quality is not what these tests are about
@@ -33,111 +26,104 @@ def params_file(tmp_path_factory):
     return path
 
 
-def fraudml(*args):
-    result = CliRunner().invoke(app, [str(a) for a in args])
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert result.exit_code == 0, result.output
-    return result
-
-
 @pytest.fixture(scope="module")
-def world_features(tmp_path_factory):
-    """A small simulated world (Sichuan-like fraud rate) and its weekly feature table, built once per test run
-    even when pytest-xdist spreads these tests over several workers."""
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the run's folder, not one worker's
-    folder = shared / "model-cli-world"
-    with open(shared / "model-cli-world.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (folder / "features.parquet").exists():
-            fraudml("simulate", "--preset", "sichuan", "--subscribers", 1500, "--days", 35, "--seed", 0,
-                    "--out", folder / "world")
-            fraudml("features", "--data", folder / "world", "--snapshots", "weekly", "--out", folder / "features.parquet")
-    return folder / "features.parquet"
+def world_features(world, built_once):
+    """The weekly feature table of the shared small world, built once per test run as `fraudml features` does."""
+    from fraudml.features.table import make_feature_file
+
+    return built_once("model-cli-features", lambda f: make_feature_file(world, f / "features.parquet",
+                                                                         snapshots="weekly")) / "features.parquet"
+
+
+def ok(run: tuple[int, str]) -> str:
+    status, output = run
+    assert status == 0, output
+    return output
 
 
 @pytest.mark.slow
-def test_simulate_features_train_evaluate_promote_end_to_end(world_features, params_file, tmp_path):
+def test_train_evaluate_promote_end_to_end(fraudml_cli, world_features, params_file, tmp_path):
     import mlflow
     from mlflow import MlflowClient
 
     from fraudml.tracking import load_bundle
 
-    fraudml("train", "--features", world_features, "--model-out", tmp_path / "model", "--params", params_file)
+    ok(fraudml_cli("train", "--features", world_features, "--model-out", tmp_path / "model", "--params", params_file))
     client = MlflowClient()
     version = client.get_model_version_by_alias("fraudml", "candidate")
     run = client.get_run(version.run_id)
     metrics = run.data.metrics
     assert metrics["test.model.pr_auc"] > metrics["test.rules.pr_auc"]
-    assert run.data.tags["split.kind"] == "time"
+    assert run.data.tags["split.kind"] == "time" and run.data.tags["trained_at"].startswith("20")
+    assert "created_at" not in json.loads((tmp_path / "model" / "metadata.json").read_text())
 
-    fraudml("evaluate", "--model", tmp_path / "model", "--features", world_features, "--out", tmp_path / "evaluation")
+    ok(fraudml_cli("evaluate", "--model", tmp_path / "model", "--features", world_features, "--out", tmp_path / "evaluation"))
     written = json.loads((tmp_path / "evaluation" / "metrics.json").read_text())
     assert written["model"]["pr_auc"] == pytest.approx(metrics["test.model.pr_auc"])
     assert (tmp_path / "evaluation" / "plots" / "pr_curve.png").stat().st_size > 0
 
-    promoted = fraudml("promote")
-    assert "promoted: there is no champion yet" in promoted.output
+    assert "promoted: there is no champion yet" in ok(fraudml_cli("promote"))
     bundle = load_bundle("models:/fraudml@champion")
     scores = bundle.predict(pd.read_parquet(world_features))
     assert ((scores >= 0) & (scores <= 1)).all() and not np.isin(scores, [0, 1]).all()  # probabilities, not labels
     assert mlflow.get_tracking_uri().startswith(f"sqlite:///{tmp_path}")
 
     # a model of other data registers under its own name: it can never be promoted over fraudml's champion
-    fraudml("train", "--features", world_features, "--model-out", tmp_path / "other", "--params", params_file,
-            "--name", "fraudml-other")
+    ok(fraudml_cli("train", "--features", world_features, "--model-out", tmp_path / "other", "--params", params_file,
+                   "--name", "fraudml-other"))
     assert client.get_model_version_by_alias("fraudml", "candidate").version == version.version
-    assert "promoted: there is no champion yet" in fraudml("promote", "--name", "fraudml-other").output
+    assert "promoted: there is no champion yet" in ok(fraudml_cli("promote", "--name", "fraudml-other"))
     assert client.get_model_version_by_alias("fraudml", "champion").version == version.version
 
 
 @pytest.mark.slow
-def test_same_features_and_seed_give_the_same_model(world_features, params_file, tmp_path):
+def test_same_features_and_params_give_byte_identical_bundles(fraudml_cli, world_features, params_file, tmp_path):
+    """What DVC tracks must not change when nothing changed: no clock time, a version derived from the content."""
     for name in ("a", "b"):
-        fraudml("train", "--features", world_features, "--model-out", tmp_path / name, "--no-track",
-                "--params", params_file)
-    assert (tmp_path / "a" / "model.txt").read_text() == (tmp_path / "b" / "model.txt").read_text()
-    table = pd.read_parquet(world_features)
-    from fraudml.tracking import load_bundle
-
-    np.testing.assert_array_equal(load_bundle(tmp_path / "a").predict(table), load_bundle(tmp_path / "b").predict(table))
+        ok(fraudml_cli("train", "--features", world_features, "--model-out", tmp_path / name, "--no-track",
+                       "--params", params_file))
+    match, mismatch, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / "b",
+                                               [p.name for p in (tmp_path / "a").iterdir()], shallow=False)
+    assert mismatch == [] and errors == [] and len(match) == 6
+    other = tmp_path / "params-seed.yaml"
+    other.write_text(FAST_PARAMS + "  seed: 1\n")
+    ok(fraudml_cli("train", "--features", world_features, "--model-out", tmp_path / "c", "--no-track", "--params", other))
+    version = {n: json.loads((tmp_path / n / "metadata.json").read_text())["version"] for n in "abc"}
+    assert version["a"] == version["b"] != version["c"]
 
 
 @pytest.mark.slow
-def test_a_single_snapshot_table_falls_back_to_a_stratified_split_and_says_so(world_features, params_file, tmp_path):
+def test_a_single_snapshot_table_falls_back_to_a_stratified_split_and_says_so(fraudml_cli, world_features, params_file,
+                                                                              tmp_path):
     table = pd.read_parquet(world_features)
     last = table[table["as_of"] == table["as_of"].max()]
     last.to_parquet(tmp_path / "one.parquet", index=False)
     shutil.copy(str(world_features).replace(".parquet", ".spec.json"), tmp_path / "one.spec.json")
-    result = fraudml("train", "--features", tmp_path / "one.parquet", "--model-out", tmp_path / "model", "--no-track",
-                     "--params", params_file)
-    assert "stratified split" in result.output and "fell back to a stratified split by number" in result.output
+    output = ok(fraudml_cli("train", "--features", tmp_path / "one.parquet", "--model-out", tmp_path / "model",
+                            "--no-track", "--params", params_file))
+    assert "stratified split" in output and "fell back to a stratified split by number" in output
 
 
-def test_train_names_a_missing_feature_table(tmp_path):
-    with pytest.raises(InputError, match="absent.parquet: no such feature table"):
-        fraudml("train", "--features", tmp_path / "absent.parquet", "--model-out", tmp_path / "m", "--no-track")
+def test_a_label_delay_other_than_the_features_is_refused(fraudml_cli, world_features, tmp_path):
+    (tmp_path / "params.yaml").write_text(FAST_PARAMS + "features:\n  label_delay_days: 14\n")
+    status, output = fraudml_cli("train", "--features", world_features, "--model-out", tmp_path / "m", "--no-track",
+                                 "--params", tmp_path / "params.yaml")
+    assert status == 2 and "features.label_delay_days is 14, but the feature table was built with 7" in output
+    assert not (tmp_path / "m").exists()
 
 
-def test_train_names_a_missing_spec(tmp_path):
+@pytest.mark.parametrize("args, message", [
+    (["train", "--features", "{tmp}/absent.parquet", "--model-out", "{tmp}/m", "--no-track"],
+     "absent.parquet: no such feature table"),
+    (["train", "--features", "{tmp}/f.parquet", "--model-out", "{tmp}/m", "--no-track"],
+     "f.parquet: its feature spec f.spec.json is missing"),
+    (["train", "--features", "{features}", "--model-out", "{tmp}/m", "--params", "{tmp}/params.yaml"],
+     "params.yaml: train.num_leafs: unknown parameter"),
+    (["evaluate", "--model", "{tmp}/nowhere", "--features", "{features}", "--out", "{tmp}/e"],
+     "nowhere: neither a model bundle folder nor a model URI"),
+])
+def test_bad_input_is_named_with_status_2(fraudml_cli, world_features, tmp_path, args, message):
     pd.DataFrame({"msisdn": ["a"]}).to_parquet(tmp_path / "f.parquet")
-    with pytest.raises(InputError, match="f.parquet: its feature spec f.spec.json is missing"):
-        fraudml("train", "--features", tmp_path / "f.parquet", "--model-out", tmp_path / "m", "--no-track")
-
-
-def test_unknown_train_params_are_named(tmp_path, world_features):
     (tmp_path / "params.yaml").write_text("train:\n  num_leafs: 63\n")
-    with pytest.raises(InputError, match="unknown key\\(s\\) num_leafs"):
-        fraudml("train", "--features", world_features, "--model-out", tmp_path / "m", "--params", tmp_path / "params.yaml")
-
-
-def test_a_params_file_that_is_not_a_mapping_is_named(tmp_path):
-    (tmp_path / "params.yaml").write_text("- 1\n- 2\n")
-    with pytest.raises(InputError, match="params.yaml: a params file must map group names"):
-        fraudml("train", "--features", tmp_path / "f.parquet", "--model-out", tmp_path / "m", "--params", tmp_path / "params.yaml")
-
-
-def test_evaluate_names_a_model_that_is_not_there(tmp_path, world_features):
-    with pytest.raises(InputError, match="nowhere: neither a model bundle folder nor a model URI"):
-        fraudml("evaluate", "--model", tmp_path / "nowhere", "--features", world_features, "--out", tmp_path / "e")
+    status, output = fraudml_cli(*(a.format(tmp=tmp_path, features=world_features) for a in args))
+    assert status == 2 and message in output and "Traceback" not in output

@@ -12,7 +12,8 @@ import pytest
 
 from feature_worlds import AS_OF, call, snapshots, write_world
 from fraudml.errors import InputError
-from fraudml.features.build import FAMILIES, build_features, feature_spec, write_features
+from fraudml.features.build import FAMILIES, build_features, feature_spec
+from fraudml.features.table import write_features
 from fraudml.features.spec import FeatureSpec, spec_path
 
 

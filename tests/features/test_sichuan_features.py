@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from fraudml.features.build import build_features
 from fraudml.features.snapshots import make_snapshots
 
-SICHUAN = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sichuan"
 pytestmark = [pytest.mark.sichuan, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def canonical(tmp_path_factory):
-    if not (SICHUAN / "train_user.csv").exists():
-        pytest.skip(f"the Sichuan data is not in {SICHUAN}")
+def canonical(sichuan_data, tmp_path_factory):
     from fraudml.ingest.sichuan import ingest_sichuan
 
     src = tmp_path_factory.mktemp("sichuan_src")
-    (src / "train_user.csv").write_bytes((SICHUAN / "train_user.csv").read_bytes())
-    files = sorted((SICHUAN / "samples" / "haoren_single_user_voc").glob("*_voc.csv"))
+    (src / "train_user.csv").write_bytes((sichuan_data / "train_user.csv").read_bytes())
+    files = sorted((sichuan_data / "samples" / "haoren_single_user_voc").glob("*_voc.csv"))
     pd.concat([pd.read_csv(f, dtype=str) for f in files]).to_csv(src / "train_voc.csv", index=False)
     out = tmp_path_factory.mktemp("sichuan")
     ingest_sichuan(src, out)

@@ -34,8 +34,8 @@ def test_scores_contributions_and_decisions(trained, table):
 
 def test_features_from_another_spec_or_missing_columns_are_refused(trained, table):
     bundle = trained.bundle
-    with pytest.raises(InputError, match="out_calls_7d"):
-        bundle.predict(table.drop(columns=["out_calls_7d"]))
+    with pytest.raises(InputError, match="calls_out_w7"):
+        bundle.predict(table.drop(columns=["calls_out_w7"]))
     other = FeatureSpec(bundle.spec.features + (FeatureDef("extra", "float64", "volume", "extra"),))
     with pytest.raises(InputError, match=other.hash):
         bundle.predict(table, spec_hash=other.hash)
@@ -43,9 +43,9 @@ def test_features_from_another_spec_or_missing_columns_are_refused(trained, tabl
     tagged.attrs[SPEC_HASH_ATTR] = other.hash
     with pytest.raises(InputError, match="rebuild the features"):
         bundle.predict(tagged)
-    text = table.astype({"noise_b": "object"})
-    text.loc[3, "noise_b"] = "n/a"
-    with pytest.raises(InputError, match="noise_b is not numeric; bad rows 4"):
+    text = table.astype({"gap_cv_w7": "object"})
+    text.loc[3, "gap_cv_w7"] = "n/a"
+    with pytest.raises(InputError, match="gap_cv_w7 is not numeric; bad rows 4"):
         bundle.predict(text)
 
 
@@ -63,7 +63,7 @@ def test_incomplete_or_edited_bundle_is_refused(trained, tmp_path):
 
 
 def test_reference_holds_training_distributions(trained):
-    ref = trained.bundle.reference["callback_share_7d"]
+    ref = trained.bundle.reference["callback_share_w7"]
     assert sum(ref["shares"]) == pytest.approx(1.0)
     assert len(ref["shares"]) == len(ref["edges"]) - 1
     assert 0.05 < ref["null_share"] < 0.15  # about 10 % nulls were planted

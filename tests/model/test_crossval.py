@@ -1,13 +1,9 @@
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from fraudml.model.crossval import cross_validate, fold_splits, summarise
-from fraudml.model.train import TrainParams
-
-SICHUAN = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sichuan"
+from fraudml.params import TrainParams
 
 
 def test_every_number_is_tested_once_and_never_trained_on_in_its_fold(table):
@@ -23,15 +19,13 @@ def test_every_number_is_tested_once_and_never_trained_on_in_its_fold(table):
 
 @pytest.mark.slow
 @pytest.mark.sichuan
-def test_sichuan_live_numbers_lightgbm_beats_the_rules(tmp_path):
-    if not (SICHUAN / "train_user.csv").exists():
-        pytest.skip(f"real Sichuan data not found at {SICHUAN}")
+def test_sichuan_live_numbers_lightgbm_beats_the_rules(sichuan_data, tmp_path):
     from fraudml.features.build import build_features
     from fraudml.features.spec import FeatureSpec
     from fraudml.ingest.sichuan import ingest_sichuan
     from fraudml.tables import read_table
 
-    ingest_sichuan(SICHUAN, tmp_path)
+    ingest_sichuan(sichuan_data, tmp_path)
     snaps = read_table(tmp_path, "labels")[["msisdn", "label", "fraud_type"]].assign(as_of=pd.Timestamp("2020-04-01"))
     table, spec = build_features(tmp_path, snaps)
     spec = FeatureSpec(tuple(f for f in spec.features if f.family == "account"))

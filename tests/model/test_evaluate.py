@@ -4,7 +4,8 @@ import pytest
 
 from fraudml.model.bundle import ModelBundle
 from fraudml.model.evaluate import evaluate
-from fraudml.model.train import TrainParams, train
+from fraudml.model.train import train
+from fraudml.params import TrainParams
 
 
 @pytest.mark.slow  # LightGBM, logistic regression and four matplotlib figures
@@ -17,11 +18,11 @@ def test_train_then_evaluate_beats_the_rules_and_writes_dvc_files(table, spec, t
     model, rules, logistic = metrics["model"], metrics["rules"], metrics["logistic"]
     assert model["pr_auc"] > rules["pr_auc"] + 0.1
     assert model["rows"] == rules["rows"] == logistic["rows"] == metrics["split"]["test"]
-    assert set(model["recall_by_fraud_type"]) == {"callcentre", "simbox", "wangiri"}
+    assert set(model["recall_by_fraud_type"]) == {"call_centre", "sim_box", "wangiri"}
     assert 0 <= model["brier"] < 0.1 and rules["brier"] is None
     assert model["alerts_per_day"] == pytest.approx(50, rel=0.5)
     used = json.loads((tmp_path / "eval" / "rules.json").read_text())
-    assert {u["feature"] for u in used} >= {"distinct_callees_7d", "callback_share_7d", "night_share_7d"}
+    assert {u["feature"] for u in used} >= {"distinct_out_w7", "callback_share_w7", "night_share_w7"}
     plots = tmp_path / "eval" / "plots"
     for name in ("pr_model.csv", "pr_rules.csv", "pr_logistic.csv", "calibration.csv", "score_distribution.csv",
                  "feature_importance.csv", "pr_curve.png", "calibration.png", "score_distribution.png",

@@ -8,26 +8,28 @@ from fraudml.errors import InputError
 from fraudml.features.spec import FeatureDef, FeatureSpec
 from fraudml.scoring.drift import Reference
 from fraudml.scoring.output import SCORES
-from fraudml.scoring.score import ALL_MISSING, check_spec, rank, score_chunks, score_frame
+from fraudml.model.bundle import ModelBundle
+from fraudml.scoring.reasons import describe
+from fraudml.scoring.score import ALL_MISSING, check_spec, rank, score_chunks, score_feature_file, score_frame
 
 SPEC = FeatureSpec((
-    FeatureDef("calls_7d", "float64", "volume", "calls made", 7, "calls", "calls"),
-    FeatureDef("night_share_7d", "float64", "timing", "share of calls at night", 7, "calls", "share"),
+    FeatureDef("calls_out_w7", "float64", "volume", "calls made", 7, "calls", "calls"),
+    FeatureDef("night_share_w7", "float64", "timing", "share of calls at night", 7, "calls", "share"),
 ))
 
 
 class LinearBundle:
-    """score = x.calls_7d / 100 + x.night_share_7d (NaN counts as 0); alert >= 0.8, review >= 0.5."""
+    """score = x.calls_out_w7 / 100 + x.night_share_w7 (NaN counts as 0); alert >= 0.8, review >= 0.5."""
 
     spec = SPEC
     metadata = {"version": "7"}
-    reference = {"calls_7d": Reference.from_values([1, 2, 3, 4, 5]), "night_share_7d": Reference.from_values([0.0, 0.1, 0.1])}
+    reference = {"calls_out_w7": Reference.from_values([1, 2, 3, 4, 5]), "night_share_w7": Reference.from_values([0.0, 0.1, 0.1])}
 
     def __init__(self):
         self.contributed = []
 
     def _terms(self, df):
-        return pd.DataFrame({"calls_7d": df["calls_7d"].fillna(0) / 100, "night_share_7d": df["night_share_7d"].fillna(0)})
+        return pd.DataFrame({"calls_out_w7": df["calls_out_w7"].fillna(0) / 100, "night_share_w7": df["night_share_w7"].fillna(0)})
 
     def predict(self, df):
         return self._terms(df).sum(axis=1).clip(0, 1).to_numpy()
@@ -41,13 +43,13 @@ class LinearBundle:
 
 
 def features(rows):
-    return pd.DataFrame(rows, columns=["msisdn", "as_of", "calls_7d", "night_share_7d"]).assign(as_of=pd.Timestamp("2020-03-01"))
+    return pd.DataFrame(rows, columns=["msisdn", "as_of", "calls_out_w7", "night_share_w7"]).assign(as_of=pd.Timestamp("2020-03-01"))
 
 
 def test_score_frame_decides_rejects_and_explains_only_alerts_and_reviews():
     bundle = LinearBundle()
     chunk = features([["a", None, 70.0, 0.2], ["b", None, 10.0, 0.0], ["c", None, None, None], ["d", None, 50.0, 0.05]])
-    scored, rejects = score_frame(bundle, chunk, {"calls_7d": 3.0, "night_share_7d": 0.1})
+    scored, rejects = score_frame(bundle, chunk, {"calls_out_w7": 3.0, "night_share_w7": 0.1})
     assert rejects.values.tolist() == [["c", ALL_MISSING]]
     assert scored["msisdn"].tolist() == ["a", "b", "d"]
     assert scored["score"].tolist() == pytest.approx([0.9, 0.1, 0.55])
@@ -76,7 +78,7 @@ def test_score_chunks_ranks_across_chunks_and_accounts_for_every_number():
     assert result.numbers_in == 5 == result.scored + result.rejected
     assert sorted(result.rejects["msisdn"]) == ["b", "e"]
     assert result.summary().startswith("numbers in 5 = scored 3 + rejected 2 (alert 1, review 0, pass 2)")
-    assert set(result.drift["feature"]) == {"calls_7d", "night_share_7d"}
+    assert set(result.drift["feature"]) == {"calls_out_w7", "night_share_w7"}
 
 
 def test_scoring_twice_gives_identical_results():
@@ -87,8 +89,8 @@ def test_scoring_twice_gives_identical_results():
 
 
 def test_features_lacking_a_model_feature_are_refused():
-    with pytest.raises(InputError, match="lacks the model's feature.*night_share_7d"):
-        score_frame(LinearBundle(), features([["a", None, 1.0, 0.0]]).drop(columns="night_share_7d"))
+    with pytest.raises(InputError, match="lacks the model's feature.*night_share_w7"):
+        score_frame(LinearBundle(), features([["a", None, 1.0, 0.0]]).drop(columns="night_share_w7"))
 
 
 def test_a_model_trained_on_another_spec_is_refused():
@@ -109,3 +111,26 @@ def test_a_feature_file_scores_each_number_once(tmp_path):
     assert result.scores[["msisdn", "score"]].values.tolist() == [["a", 0.9], ["c", 0.04], ["b", 0.01]]
     assert result.rejects.values.tolist() == [["", "empty msisdn"], ["a", "listed more than once"], ["b", "listed more than once"]]
     assert result.numbers_in == 6
+
+
+@pytest.mark.slow
+def test_reasons_name_real_features_with_their_values(bundle_dir, feature_file):
+    bundle = ModelBundle.load(bundle_dir)
+    result = score_feature_file(bundle, feature_file)
+    assert result.numbers_in == result.scored + result.rejected
+    flagged = result.scores[result.scores["decision"] != "pass"]
+    assert len(flagged) > 0, "the model flags no number in the world: nothing to explain"
+    assert result.scores.loc[result.scores["decision"] == "pass", ["reason_1", "reason_2", "reason_3"]].isna().all().all()
+    feats = pd.read_parquet(feature_file).set_index("msisdn").loc[flagged["msisdn"]].reset_index()
+    names = bundle.spec.names
+    contrib = bundle.contributions(feats)[names].to_numpy()
+    defs = {f.name: f for f in bundle.spec.features}
+    for i, row in enumerate(flagged.itertuples()):
+        top = [j for j in np.argsort(-contrib[i], kind="stable")[:3] if contrib[i, j] > 0]
+        assert top, "an alert with no feature raising its score"
+        expected = [describe(defs[names[j]], feats.loc[i, names[j]], bundle.reference[names[j]]["median"]) for j in top]
+        assert [r for r in (row.reason_1, row.reason_2, row.reason_3) if isinstance(r, str)] == expected
+    # one reason checked by hand: the value in the text is the number's feature value
+    first = flagged.iloc[0]
+    name = names[int(np.argmax(contrib[0]))]
+    assert first["reason_1"].startswith(defs[name].description)

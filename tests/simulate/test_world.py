@@ -2,7 +2,6 @@
 and the Sichuan preset held to the real data's published marginals."""
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,7 +15,6 @@ from fraudml.validation import validate
 
 from sim_worlds import START, with_roles
 
-SICHUAN = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sichuan"
 
 
 @pytest.mark.slow
@@ -128,10 +126,10 @@ def test_the_simulate_command_writes_a_clean_canonical_folder(tmp_path):
 # --- calibration against the real data --------------------------------------------------------------------------
 
 
-def profile_summary() -> dict:
-    if not (SICHUAN / "profile.json").is_file():
-        pytest.skip(f"the Sichuan profile is not at {SICHUAN / 'profile.json'}: cannot compare with the real marginals")
-    return json.loads((SICHUAN / "profile.json").read_text())["summary"]
+@pytest.fixture(scope="module")
+def profile(sichuan_data) -> dict:
+    """The published statistics of the real tables."""
+    return json.loads((sichuan_data / "profile.json").read_text())
 
 
 def within(got: float, want: float, tolerance: float = 0.10) -> bool:
@@ -142,32 +140,32 @@ QUANTILES = {"p05": 0.05, "p25": 0.25, "p50": 0.50, "p75": 0.75, "p95": 0.95}
 
 
 @pytest.mark.sichuan
-def test_call_durations_match_the_real_quantiles(sichuan):
-    want = profile_summary()["call_dur"]["round1/train_voc"]
+def test_call_durations_match_the_real_quantiles(sichuan, profile):
+    want = profile["summary"]["call_dur"]["round1/train_voc"]
     durations = sichuan.tables["calls"]["duration_s"]
     for name, q in QUANTILES.items():
         assert within(durations.quantile(q), want[name]), (name, durations.quantile(q), want[name])
 
 
 @pytest.mark.sichuan
-def test_about_sixty_percent_of_calls_are_outgoing(sichuan):
-    want = profile_summary()["voc_calltype_id"]["round1/train_voc"]["share_derived"]["1"]
+def test_about_sixty_percent_of_calls_are_outgoing(sichuan, profile):
+    want = profile["summary"]["voc_calltype_id"]["round1/train_voc"]["share_derived"]["1"]
     assert within((sichuan.tables["calls"]["direction"] == "out").mean(), want)
 
 
 @pytest.mark.sichuan
-def test_most_sms_are_received_and_a_few_senders_dominate(sichuan):
-    summary = profile_summary()
+def test_most_sms_are_received_and_a_few_senders_dominate(sichuan, profile):
+    summary = profile["summary"]
     sms = sichuan.tables["sms"]
     assert within((sms["direction"] == "in").mean(), summary["sms_calltype_id"]["round1/train_sms"]["share_derived"]["2"])
-    report = json.loads((SICHUAN / "profile.json").read_text())["reports"]["round1/train_sms"]
+    report = profile["reports"]["round1/train_sms"]
     top10 = sum(report["variables"]["opposite_no_m"]["common_values"]["top_counts"]) / report["n_rows"]
     assert within(sms["counterpart"].value_counts().head(10).sum() / len(sms), top10)
 
 
 @pytest.mark.sichuan
-def test_numbers_per_id_card_follow_the_real_distribution(sichuan):
-    counts = {int(k): v for k, v in profile_summary()["idcard_cnt"]["round1/train_user_arpu202003"]["value_counts"].items()}
+def test_numbers_per_id_card_follow_the_real_distribution(sichuan, profile):
+    counts = {int(k): v for k, v in profile["summary"]["idcard_cnt"]["round1/train_user_arpu202003"]["value_counts"].items()}
     total = sum(counts.values())
     got = sichuan.tables["accounts"]["numbers_on_id"]
     assert within(got.mean(), sum(k * v for k, v in counts.items()) / total)
@@ -176,8 +174,8 @@ def test_numbers_per_id_card_follow_the_real_distribution(sichuan):
 
 
 @pytest.mark.sichuan
-def test_monthly_spend_matches_the_real_quantiles(sichuan):
-    want = profile_summary()["arpu"]["round1/train_user_arpu202003"]
+def test_monthly_spend_matches_the_real_quantiles(sichuan, profile):
+    want = profile["summary"]["arpu"]["round1/train_user_arpu202003"]
     arpu = sichuan.tables["account_months"]["arpu"]
     for name, q in QUANTILES.items():
         assert within(arpu.quantile(q), want[name]), (name, arpu.quantile(q), want[name])

@@ -25,15 +25,13 @@ def test_promote_needs_a_candidate():
 
 
 @pytest.mark.slow
-def test_promotion_rules(train_and_log):
+def test_promotion_rules(train_and_log, tracked_table):
     from mlflow import MlflowClient
-
-    from conftest import feature_table
 
     def champion():
         return str(MlflowClient().get_model_version_by_alias("fraudml", "champion").version)
 
-    table = feature_table()
+    table = tracked_table()
     train_and_log(table, **WEAK)
     first = promote()
     assert (first.promoted, first.candidate, first.champion) == (True, "1", None)
@@ -52,9 +50,10 @@ def test_promotion_rules(train_and_log):
     assert "v3 not promoted, it does not beat v2; v2 stays champion" in worse.reason
 
     # another world: no shared test set, so both models score the candidate's test rows
-    train_and_log(feature_table(seed=1), **WEAK)
+    train_and_log(tracked_table(seed=1), **WEAK)
     other = promote()
     assert not other.promoted and champion() == "2"
     assert "both scored on the candidate's test rows" in other.reason
 
     assert load_bundle("models:/fraudml@champion").metadata["params"]["num_leaves"] == STRONG["num_leaves"]
+

@@ -12,14 +12,12 @@ def test_test_set_id_ignores_row_order_but_not_labels():
 
 
 @pytest.mark.slow
-def test_a_training_run_is_logged_registered_and_loadable(train_and_log, monkeypatch, mlflow_store):
+def test_a_training_run_is_logged_registered_and_loadable(train_and_log, tracked_table, monkeypatch, mlflow_store):
     import mlflow
     from mlflow import MlflowClient
 
-    from conftest import feature_table
-
     monkeypatch.setenv("DVC_EXP_NAME", "brisk-hare")
-    table = feature_table()
+    table = tracked_table()
     result, logged = train_and_log(table, num_leaves=7, n_estimators=50)
     client = MlflowClient()
     run = client.get_run(logged.run_id)
@@ -47,10 +45,11 @@ def test_a_training_run_is_logged_registered_and_loadable(train_and_log, monkeyp
     scores = np.asarray(model.predict(table))
     assert ((scores >= 0) & (scores <= 1)).all() and not np.isin(scores, [0, 1]).all()  # probabilities, not labels
     np.testing.assert_allclose(scores, result.bundle.predict(table))
-    gappy = table.head(10).assign(noise=np.nan, distinct_callees_7d=np.nan)  # features of an absent source are null
+    gappy = table.head(10).assign(weekend_share_w30=np.nan, distinct_out_w7=np.nan)  # features of an absent source are null
     np.testing.assert_allclose(model.predict(gappy), result.bundle.predict(gappy))
     info = mlflow.models.get_model_info("models:/fraudml@candidate")
     assert [c["name"] for c in info.signature.inputs.to_dict()] == ["msisdn", *result.bundle.spec.names]
     example = (mlflow.artifacts.download_artifacts("models:/fraudml@candidate") + "/input_example.json")
     text = open(example).read()
     assert "example-1" in text and '"n0' not in text  # no real number reaches MLflow
+

@@ -7,6 +7,7 @@ from enum import Enum
 
 import typer
 from rich.console import Console
+from typer.core import TyperCommand
 
 from fraudml.errors import InputError
 
@@ -26,27 +27,27 @@ class DataFormat(str, Enum):
     sichuan = "sichuan"
 
 
+class Command(TyperCommand):
+    """A command whose usage errors always show its usage line: the parser raises some (an option given without
+    its value) before they know the command, and they would print the error alone."""
+
+    def parse_args(self, ctx, args):
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as exc:
+            if hasattr(exc, "ctx") and exc.ctx is None:  # click's UsageError, raised without its context
+                exc.ctx = ctx
+            raise
+
+
 console = Console(stderr=True, soft_wrap=True)  # messages are read by people and by grep: never wrapped
 
 
 def main() -> None:
-    """Entry point: bad input ends with one clear message and exit status 2, never a traceback."""
+    """Entry point. Click answers a usage mistake with the usage line and exit status 2; bad input ends with
+    one clear message and exit status 2; neither shows a traceback."""
     try:
-        status = app(standalone_mode=False)
-        if isinstance(status, int) and status:  # typer.Exit(code) under standalone_mode=False
-            sys.exit(status)
+        app()  # standalone: click prints usage errors (exit 2) and turns typer.Exit into the exit status
     except InputError as exc:
         console.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        console.print("aborted")
-        sys.exit(130)
-    except Exception as exc:  # click's usage errors carry their own message and exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from fraudml.cli.app import DataFormat, app, console
+from fraudml.cli.app import Command, DataFormat, app, console
 from fraudml.errors import InputError
 from fraudml.tables import TABLES, read_table
 from fraudml.validation import Validated, validate
@@ -32,7 +32,7 @@ def print_counts(results: list[Validated], title: str) -> None:
     console.print(table)
 
 
-@app.command()
+@app.command(cls=Command)
 def simulate(
     out: Path = typer.Option(..., "--out", help="folder to write the world to"),
     preset: Preset = typer.Option(Preset.realistic, help="realistic: about 1% fraud; sichuan: about 30%, like the competition"),
@@ -66,7 +66,7 @@ ingest_app = typer.Typer(help="Bring raw tables of a known format into canonical
 app.add_typer(ingest_app, name="ingest")
 
 
-@ingest_app.command("sichuan")
+@ingest_app.command("sichuan", cls=Command)
 def ingest_sichuan(
     src: Path = typer.Argument(..., help="folder with the competition's files (train_user.csv, ... or user.csv, voc.csv, ...)"),
     out: Path = typer.Option(..., "--out", help="folder to write canonical tables to"),
@@ -79,7 +79,7 @@ def ingest_sichuan(
     print_counts(results, f"ingested {src} into {out}")
 
 
-@app.command("validate")
+@app.command("validate", cls=Command)
 def validate_folder(data: Path = typer.Argument(..., help="a canonical data folder")) -> None:
     """Check the canonical tables in a folder and print their counts."""
     results = []

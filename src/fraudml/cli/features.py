@@ -7,26 +7,28 @@ from pathlib import Path
 
 import typer
 
-from fraudml.cli.app import app, console
+from fraudml.cli.app import Command, app, console
 from fraudml.errors import InputError
+from fraudml.features.spec import DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS
 
 
 def _windows(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(w) for w in text.split(",") if w.strip())
     except ValueError:
-        raise InputError(f"--windows {text!r}: give whole numbers of days separated by commas, e.g. 1,7,30") from None
+        raise InputError(f"--windows {text!r}: give whole numbers of days separated by commas, e.g. {','.join(map(str, DEFAULT_WINDOWS))}") from None
 
 
-@app.command()
+@app.command(cls=Command)
 def features(
     data: Path = typer.Option(None, "--data", help="canonical data folder"),
     out: Path = typer.Option(None, "--out", help="feature table to write (Parquet); its spec is written beside it"),
     as_of: str = typer.Option(None, "--as-of", help="one snapshot date (YYYY-MM-DD): every number active before it"),
     snapshots: str = typer.Option(None, "--snapshots", help="end, weekly, every:N, auto, or a .parquet/.csv of msisdn,as_of"),
     engine: str = typer.Option("duckdb", help="duckdb (embedded) or spark (needs the spark extra)"),
-    windows: str = typer.Option("1,7,30", help="trailing windows in days"),
-    label_delay_days: int = typer.Option(7, min=0, help="labels feed graph features only once this many days old"),
+    windows: str = typer.Option(",".join(map(str, DEFAULT_WINDOWS)), help="trailing windows in days"),
+    label_delay_days: int = typer.Option(DEFAULT_LABEL_DELAY_DAYS, min=0, help="days until a fraud label is known: labels "
+                                         "feed graph features only once this old (the params file's features.label_delay_days)"),
     memory_limit: str = typer.Option(None, help="engine memory limit, e.g. 8GB (DuckDB spills to disk past it)"),
     threads: int = typer.Option(None, min=1, help="engine threads (default: all cores)"),
     active_days: int = typer.Option(None, min=1, help="snapshot only numbers with a call or SMS this many days before as_of "
@@ -41,19 +43,13 @@ def features(
         return
     if data is None or out is None:
         raise InputError("fraudml features needs --data DIR and --out FILE (or --catalogue FILE)")
-    from fraudml.features.build import build_features, write_features
-    from fraudml.features.snapshots import make_snapshots
+    from fraudml.features.table import make_feature_file
 
     start = time.perf_counter()
-    with console.status("choosing snapshots"):
-        snaps = make_snapshots(data, snapshots, as_of=as_of, active_days=active_days, engine=engine, memory_limit=memory_limit)
-    if len(snaps) == 0:
-        raise InputError(f"{data}: no number has activity before the snapshot date(s): nothing to compute")
-    with console.status(f"computing features for {len(snaps):,} snapshots"):
-        table, spec = build_features(data, snaps, windows=_windows(windows), label_delay_days=label_delay_days,
-                                     engine=engine, memory_limit=memory_limit, threads=threads)
-    write_features(table, spec, out)
-    positive, negative = int((table["label"] == 1).sum()), int((table["label"] == 0).sum())
-    console.print(f"wrote {len(table):,} snapshots x {len(spec.features)} features to {out} (spec {spec.hash}; "
-                  f"{positive:,} positive, {negative:,} negative, {len(table) - positive - negative:,} unlabelled) "
+    with console.status("computing snapshots and their features"):
+        made = make_feature_file(data, out, snapshots=snapshots, as_of=as_of, active_days=active_days,
+                                 windows=_windows(windows), label_delay_days=label_delay_days, engine=engine,
+                                 memory_limit=memory_limit, threads=threads)
+    console.print(f"wrote {made.rows:,} snapshots x {len(made.spec.features)} features to {out} (spec {made.spec.hash}; "
+                  f"{made.positive:,} positive, {made.negative:,} negative, {made.unlabelled:,} unlabelled) "
                   f"in {time.perf_counter() - start:.1f}s")

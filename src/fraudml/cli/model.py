@@ -3,63 +3,31 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 import typer
-import yaml
 from rich.table import Table
 
-from fraudml.cli.app import app, console
-from fraudml.errors import InputError
+from fraudml.cli.app import Command, app, console
 
-SCORERS = ("model", "logistic", "rules")
-
-
-def read_params(path: Path | None) -> dict:
-    """The params file (``configs/params.yaml`` of the project when not given); {} when there is none."""
-    if path is None:
-        from fraudml.tracking.store import project_root
-
-        path = project_root() / "configs" / "params.yaml"
-        if not path.is_file():
-            return {}
-    try:
-        data = yaml.safe_load(Path(path).read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise InputError(f"{path}: not a readable params file ({exc})") from exc
-    if not isinstance(data, dict):
-        raise InputError(f"{path}: a params file must map group names (train, evaluate, ...) to settings")
-    return data
-
-
-def read_features(path: Path):
-    """A feature table and the spec written beside it by ``fraudml features``."""
-    from fraudml.features.spec import FeatureSpec, spec_path
-    from fraudml.tables import read_parquet
-
-    if not path.exists():
-        raise InputError(f"{path}: no such feature table (write one with fraudml features)")
-    if not spec_path(path).is_file():
-        raise InputError(f"{path}: its feature spec {spec_path(path).name} is missing beside it")
-    spec = FeatureSpec.load(spec_path(path))
-    return read_parquet(path).to_pandas(), spec
+METRICS = ("pr_auc", "roc_auc", "precision_at_alert", "recall_at_alert", "macro_f1_at_alert", "brier")
 
 
 def print_metrics(metrics: dict, title: str) -> None:
+    from fraudml.model.evaluate import SCORERS
+
     table = Table(title=title, title_justify="left")
-    columns = ("pr_auc", "roc_auc", "precision_at_alert", "recall_at_alert", "macro_f1_at_alert", "brier")
     table.add_column("scorer")
-    for col in columns:
+    for col in METRICS:
         table.add_column(col, justify="right")
     for name in SCORERS:
         if name in metrics:
             row = metrics[name]
-            table.add_row(name, *("" if row.get(c) is None else f"{row[c]:.4f}" for c in columns))
+            table.add_row(name, *("" if row.get(c) is None else f"{row[c]:.4f}" for c in METRICS))
     console.print(table)
 
 
-@app.command("train")
+@app.command("train", cls=Command)
 def train_command(
     features: Path = typer.Option(..., "--features", help="feature table written by fraudml features"),
     model_out: Path = typer.Option(..., "--model-out", help="folder to write the model bundle to"),
@@ -69,35 +37,28 @@ def train_command(
                                     "compares like with like [default: fraudml]"),
 ) -> None:
     """Train a model on a feature table, write its bundle, log and register it in MLflow."""
-    from fraudml.model.evaluate import evaluate
-    from fraudml.model.train import TrainParams, train
+    from fraudml.params import load_params
+    from fraudml.tracking import CANDIDATE, MODEL_NAME, tracking_uri
+    from fraudml.tracking.training import train_and_register
 
-    settings = read_params(params)
-    table, spec = read_features(features)
-    with console.status(f"training on {len(table):,} rows"):
-        result = train(table, spec, TrainParams.from_dict(settings.get("train")))
-    result.bundle.save(model_out)
+    name = name or MODEL_NAME
+    settings = load_params(params)
+    with console.status(f"training on {features}" + (", then logging to MLflow" if track else "")):
+        trained = train_and_register(features, model_out, settings, name=name, track=track,
+                                     params_source=str(params or "params"))
+    result = trained.result
     console.print(result.split.describe(), highlight=False)
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
-    with tempfile.TemporaryDirectory() as tmp:
-        evaluation = evaluate(result.bundle, table, result.split, tmp)
-        print_metrics(evaluation, f"test metrics of model {result.bundle.version}")
-        console.print(f"wrote model bundle to {model_out}")
-        if not track:
-            return
-        from fraudml.tracking import MODEL_NAME, log_training, tracking_uri
-
-        name = name or MODEL_NAME
-
-        with console.status("logging to MLflow"):
-            logged = log_training(result, table, features_file=features, bundle_dir=model_out, params=settings,
-                                  evaluation=evaluation, evaluation_dir=Path(tmp), name=name)
-    console.print(f"MLflow run {logged.run_id} in {tracking_uri()}: registered {name} version {logged.version} "
-                  f"as {name}@candidate (fraudml promote --name {name} makes it champion if it is better)", highlight=False)
+    print_metrics(trained.evaluation, f"test metrics of model {result.bundle.version}")
+    console.print(f"wrote model bundle to {model_out}")
+    if trained.logged is not None:
+        console.print(f"MLflow run {trained.logged.run_id} in {tracking_uri()}: registered {name} version "
+                      f"{trained.logged.version} as {name}@{CANDIDATE} (fraudml promote --name {name} makes it "
+                      "champion if it is better)", highlight=False)
 
 
-@app.command("evaluate")
+@app.command("evaluate", cls=Command)
 def evaluate_command(
     model: str = typer.Option(..., "--model", help="model bundle folder or MLflow URI (models:/fraudml@champion)"),
     features: Path = typer.Option(..., "--features", help="feature table written by fraudml features"),
@@ -105,21 +66,20 @@ def evaluate_command(
     params: Path | None = typer.Option(None, "--params", help="params file; its evaluate group is used [default: the project's configs/params.yaml]"),
 ) -> None:
     """Evaluate a model on the test part of a feature table: metrics.json and plots, beside the baselines."""
+    from fraudml.features.table import read_features
     from fraudml.model.evaluate import evaluate
+    from fraudml.params import load_params
     from fraudml.tracking import load_bundle
 
-    settings = read_params(params).get("evaluate") or {}
-    unknown = sorted(set(settings) - {"baselines"})
-    if unknown:
-        raise InputError(f"evaluate params: unknown key(s) {', '.join(unknown)}; known: baselines")
+    settings = load_params(params)
     bundle = load_bundle(model)
     table, _ = read_features(features)
-    metrics = evaluate(bundle, table, None, out, baselines=bool(settings.get("baselines", True)))
+    metrics = evaluate(bundle, table, None, out, baselines=settings.evaluate.baselines)
     print_metrics(metrics, f"test metrics of model {bundle.version} ({metrics['split']['kind']} split)")
     console.print(f"wrote {out / 'metrics.json'} and plots to {out / 'plots'}")
 
 
-@app.command("promote")
+@app.command("promote", cls=Command)
 def promote_command(
     force: bool = typer.Option(False, "--force", help="promote without comparing (when the champion cannot score the new features)"),
     name: str | None = typer.Option(None, "--name", help="registered model name [default: fraudml]"),

@@ -6,7 +6,6 @@ rejects file); 2 bad input or a model that does not fit the features (nothing wr
 
 from __future__ import annotations
 
-import tempfile
 import time
 from datetime import datetime
 from enum import Enum
@@ -15,8 +14,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from fraudml.cli.app import DataFormat, app, console
-from fraudml.errors import InputError
+from fraudml.cli.app import Command, DataFormat, app, console
 
 PARTIAL = 3
 
@@ -44,7 +42,7 @@ def _show_top(scores, n: int) -> None:
     console.print(table)
 
 
-@app.command()
+@app.command(cls=Command)
 def score(
     model: str = typer.Option(..., "--model", help="model bundle folder, or an MLflow model URI such as models:/fraudml@champion"),
     data: Path | None = typer.Option(None, "--data", help="folder of the tables of the numbers to score"),
@@ -58,49 +56,28 @@ def score(
     show: int = typer.Option(10, "--show", min=0, help="print this many of the top-ranked numbers"),
 ) -> None:
     """Score numbers: calibrated score, rank, decision and top reasons, one row per number."""
-    from fraudml.scoring.drift import WARN_PSI, drifted
-    from fraudml.scoring.output import check_out, drift_path, rejects_path, scores_table, write_json, write_rejects, write_scores
-    from fraudml.scoring.score import check_model, score_feature_file, score_folder
+    from fraudml.scoring.batch import score_to_files
+    from fraudml.scoring.drift import WARN_PSI
+    from fraudml.scoring.output import drift_path, rejects_path
     from fraudml.tracking import load_bundle
 
-    check_out(out)
-    if features is None and (data is None or as_of is None):
-        raise InputError("give --data and --as-of (or --features, a feature table already built)")
-    if features is not None and (data is not None or numbers is not None):
-        raise InputError("--features scores a feature table as it is: give it without --data and --numbers")
     start = time.perf_counter()
     bundle = load_bundle(model)
-    with _progress() as bar, tempfile.TemporaryDirectory(prefix="fraudml-score-") as tmp:
+    with _progress() as bar:
         task = bar.add_task("scoring", total=None)
-        on_start = lambda total: bar.update(task, total=total)  # noqa: E731
-        on_chunk = lambda n: bar.advance(task, n)  # noqa: E731
-        if features is not None:
-            result = score_feature_file(bundle, features, chunk_size=chunk_size, on_start=on_start, on_chunk=on_chunk)
-        else:
-            check_model(bundle)
-            if format is DataFormat.sichuan:
-                from fraudml.ingest.sichuan import ingest_sichuan
-
-                for r in ingest_sichuan(data, tmp):
-                    console.print(r.summary(), highlight=False)
-                data = Path(tmp)
-            result = score_folder(bundle, data, as_of.date(), numbers=numbers, engine=engine.value,
-                                  chunk_size=chunk_size, on_start=on_start, on_chunk=on_chunk)
-
-    meta = {"model_version": bundle.version, "feature_spec": bundle.spec.hash,
-            "as_of": as_of.date().isoformat() if as_of else ""}
-    write_scores(scores_table(result.scores, meta), out)
-    write_rejects(result.rejects, out)
-    warn = drifted(result.drift, WARN_PSI)
-    write_json({**meta, "numbers_in": result.numbers_in, "warn_psi": WARN_PSI, "drifted": warn,
-                "features": result.drift.round(6).astype(object).where(result.drift.notna(), None).to_dict("records")},
-               drift_path(out))
-
+        batch = score_to_files(bundle, out, data=data, as_of=as_of.date() if as_of else None, features=features,
+                               data_format=format.value, numbers=numbers, engine=engine.value, chunk_size=chunk_size,
+                               on_start=lambda total: bar.update(task, total=total),
+                               on_chunk=lambda n: bar.advance(task, n))
+    for ingested in batch.ingested:
+        console.print(ingested.summary(), highlight=False)
+    result = batch.result
     if show:
         _show_top(result.scores, show)
     console.print(f"{result.summary()}; wrote {out} in {time.perf_counter() - start:.1f}s", highlight=False)
-    if warn:
-        console.print(f"[yellow]drift:[/] PSI above {WARN_PSI} for {', '.join(warn)} (see {drift_path(out)})", highlight=False)
+    if batch.drifted:
+        console.print(f"[yellow]drift:[/] PSI above {WARN_PSI} for {', '.join(batch.drifted)} (see {drift_path(out)})",
+                      highlight=False)
     if result.rejected:
         reasons = result.rejects["reason"].value_counts()
         console.print(f"[yellow]rejected:[/] {'; '.join(f'{why}: {n:,}' for why, n in reasons.items())} "

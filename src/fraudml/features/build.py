@@ -22,12 +22,9 @@ from fraudml.features import (account, devices, diversity, durations, graph, loc
                               volume)
 from fraudml.features.context import KEY, Context, unbound_context
 from fraudml.features.engine import Tables, close, connect, load_tables, register
-from fraudml.features.spec import ID_COLUMNS, TARGET_COLUMNS, FeatureSpec, spec_path
-from fraudml.tables import write_atomic
+from fraudml.features.spec import DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS, ID_COLUMNS, TARGET_COLUMNS, FeatureSpec
 
 FAMILIES = (volume, diversity, reciprocity, durations, timing, location, devices, account, sms_data, graph)
-DEFAULT_WINDOWS = (1, 7, 30)
-DEFAULT_LABEL_DELAY_DAYS = 7
 EVENT_TABLES = ("calls", "sms")
 SNAPSHOTS_PER_PASS = 250_000  # about 12M calls a pass at 50 calls a number  # a count from these is 0, not missing, for a number that had no such event
 
@@ -171,24 +168,3 @@ def _compute(ctx: Context, tables: Tables, spec: FeatureSpec) -> pd.DataFrame:
             value = ibis.coalesce(value, 0)
         columns[d.name] = ibis.ifelse(result._seen.notnull(), value, ibis.null().cast(d.dtype))
     return result.select(*KEY, **columns).order_by(*KEY).to_pyarrow().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
-
-
-def feature_table_arrow(table: pd.DataFrame, spec: FeatureSpec) -> pa.Table:
-    """The exact Arrow types of a feature table: as_of a date, label int8, features as the spec says."""
-    fields = [pa.field("msisdn", pa.string()), pa.field("as_of", pa.date32()), pa.field("label", pa.int8()),
-              pa.field("fraud_type", pa.string())]
-    fields += [pa.field(d.name, pa.int64() if d.dtype == "int64" else pa.float64()) for d in spec.features]
-    arrays = [pa.array(table["msisdn"], pa.string(), from_pandas=True),
-              pa.array(table["as_of"].dt.date, pa.date32(), from_pandas=True),
-              pa.array(table["label"], pa.int8(), from_pandas=True),
-              pa.array(table["fraud_type"], pa.string(), from_pandas=True)]
-    arrays += [pa.array(table[d.name], f.type, from_pandas=True) for d, f in zip(spec.features, fields[4:])]
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
-
-
-def write_features(table: pd.DataFrame, spec: FeatureSpec, out: str | Path) -> Path:
-    """Write the feature table atomically, and its spec beside it."""
-    out = Path(out)
-    write_atomic(feature_table_arrow(table, spec), out)
-    spec.save(spec_path(out))
-    return out

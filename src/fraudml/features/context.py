@@ -20,10 +20,16 @@ import ibis
 
 from fraudml.features.engine import Tables
 from fraudml.features.spec import FeatureDef
-from fraudml.tables import TABLES
+from fraudml.tables import DAY_S, TABLES
 
 KEY = ["sid"]  # one snapshot: (msisdn, as_of) numbered by build_features
-DAY_S = 86_400
+NIGHT_END_HOUR = 6  # night is from midnight to 06:00, local time
+OFFICE_HOURS = (9, 18)  # a call centre's working day, on weekdays
+SHORT_CALL_S = 10  # a victim hangs up within seconds
+LONG_CALL_S = 600  # ten minutes and more: a victim on the hook, or a person's long talk
+MONTHS = 3  # complete months the monthly features look back over
+NIGHT = f"between 00:00 and {NIGHT_END_HOUR:02d}:00"
+OFFICE = f"on weekdays {OFFICE_HOURS[0]:02d}:00-{OFFICE_HOURS[1]:02d}:00"
 
 
 @dataclass
@@ -59,6 +65,11 @@ class Family:
         return [d.name for d in self.defs]
 
 
+def last_complete_month(as_of):
+    """First day of the latest month that ended before ``as_of``."""
+    return as_of.truncate("M") - ibis.interval(months=1)
+
+
 def span(days: int) -> str:
     """'day' or '7 days', for descriptions: "in the last day", "in the last 7 days"."""
     return "day" if days == 1 else f"{days} days"
@@ -86,8 +97,8 @@ def share(part, whole):
 class Context:
     tables: Tables
     snapshots: object  # ibis table: sid (int64), msisdn (string), as_of (timestamp, midnight)
-    windows: tuple[int, ...] = (1, 7, 30)
-    label_delay_days: int = 7
+    windows: tuple[int, ...]
+    label_delay_days: int
     materialise: bool = True  # False for an unbound context (spec and catalogue only)
     shared: dict = field(default_factory=dict, repr=False)  # intermediates over all snapshots, kept across passes
     as_of_range: tuple[datetime, datetime] | None = None  # earliest and latest as_of of all snapshots, when known
@@ -145,6 +156,17 @@ class Context:
                                  events[time_col] >= s.as_of - ibis.interval(days=self.lookback)])
         return joined.mutate(lag_s=(joined.as_of.epoch_seconds() - joined[time_col].epoch_seconds()).cast("int64"))
 
+    def complete_months(self, name: str, *, every_snapshot: bool = False):
+        """Each snapshot's rows of the monthly table ``name`` (account_months, app_usage) from its last MONTHS
+        complete months, flagged ``in_last`` for the latest one: a month is known only once it has ended.
+        ``every_snapshot`` keeps snapshots without such rows (with null columns)."""
+        snapshots, monthly = self.snapshots, self.tables[name]
+        last = last_complete_month(snapshots.as_of)
+        month = monthly.month.cast("timestamp")
+        on = [snapshots.msisdn == monthly.msisdn, month <= last, month > last - ibis.interval(months=MONTHS)]
+        rows = snapshots.left_join(monthly, on) if every_snapshot else snapshots.join(monthly, on)
+        return rows.mutate(in_last=rows.month.cast("timestamp") == last_complete_month(rows.as_of))
+
     @cached_property
     def calls_window(self):
         """Calls of each snapshot's longest window: sid, as_of, lag, day index, hour of day, day of week and the call's columns.
@@ -170,7 +192,7 @@ class Context:
             inside = self.within(sw.lag_s, w)
             metrics[f"out_w{w}"] = sw.count(where=out & inside)
             metrics[f"in_w{w}"] = sw.count(where=~out & inside)
-        metrics["night"] = sw.count(where=sw.sent_at.hour() < 6)
+        metrics["night"] = sw.count(where=sw.sent_at.hour() < NIGHT_END_HOUR)
         metrics["all"] = sw.count()
         return self.cache(sw.group_by([*KEY, "counterpart"]).aggregate(**metrics))
 
@@ -273,7 +295,7 @@ class Context:
         return self.cache(j.select(*KEY, "msisdn", "as_of", "imei", other=j.msisdn_right))
 
 
-def unbound_context(windows=(1, 7, 30), label_delay_days: int = 7) -> Context:
+def unbound_context(windows: tuple[int, ...], label_delay_days: int) -> Context:
     """A context over placeholder tables: enough to declare the features, not to compute them."""
     from fraudml.features.engine import _ibis_type
 

@@ -11,31 +11,37 @@ from fraudml.features.context import KEY, Context, Family, entropy, n_log_n, sha
 
 
 def features(ctx: Context) -> Family:
-    f = Family("diversity", "calls")
-    p = ctx.call_pairs
-    L = ctx.lookback
-    m = {}
+    family = Family("diversity", "calls")
+    pairs = ctx.call_pairs
+    longest = ctx.lookback
+    counts = {}
     for w in ctx.windows:
-        m[f.count(f"distinct_out_w{w}", f"distinct numbers called in the last {span(w)}", "numbers", w)] = p.count(where=p[f"out_w{w}"] > 0)
-        m[f.count(f"distinct_in_w{w}", f"distinct numbers that called in the last {span(w)}", "numbers", w)] = p.count(where=p[f"in_w{w}"] > 0)
-        m[f"_seen_w{w}"] = p.count(where=p.last_day < w)
-        m[f"_new_w{w}"] = p.count(where=p.first_day < w)
-        n = p[f"out_w{w}"]
-        m[f"_sum_w{w}"], m[f"_nlogn_w{w}"], m[f"_max_w{w}"] = n.sum(), n_log_n(n).sum(), n.max()
-    agg = p.group_by(KEY).aggregate(**m)
+        called = family.count(f"distinct_out_w{w}", f"distinct numbers called in the last {span(w)}", "numbers", w)
+        calling = family.count(f"distinct_in_w{w}", f"distinct numbers that called in the last {span(w)}", "numbers", w)
+        counts[called] = pairs.count(where=pairs[f"out_w{w}"] > 0)
+        counts[calling] = pairs.count(where=pairs[f"in_w{w}"] > 0)
+        counts[f"_seen_w{w}"] = pairs.count(where=pairs.last_day < w)
+        counts[f"_new_w{w}"] = pairs.count(where=pairs.first_day < w)
+        calls_to_each = pairs[f"out_w{w}"]
+        counts[f"_sum_w{w}"], counts[f"_nlogn_w{w}"] = calls_to_each.sum(), n_log_n(calls_to_each).sum()
+        counts[f"_max_w{w}"] = calls_to_each.max()
+    totals = pairs.group_by(KEY).aggregate(**counts)
 
-    exprs = {}
+    ratios = {}
     for w in ctx.windows:
-        if w < L:
-            exprs[f.real(f"new_counterpart_share_w{w}",
-                         f"share of the last {span_of(w)} counterparts not in contact earlier in the last {span(L)}", "share", w)] = \
-                share(agg[f"_new_w{w}"], agg[f"_seen_w{w}"])
+        if w < longest:
+            new = family.real(f"new_counterpart_share_w{w}", f"share of the last {span_of(w)} counterparts not in contact "
+                              f"earlier in the last {span(longest)}", "share", w)
+            ratios[new] = share(totals[f"_new_w{w}"], totals[f"_seen_w{w}"])
         if w > 1:
-            exprs[f.real(f"out_entropy_w{w}", f"entropy (nats) of outgoing calls over the numbers called in the last {span(w)} "
-                         "(high: calls spread over many numbers)", "nats", w)] = entropy(agg[f"_sum_w{w}"], agg[f"_nlogn_w{w}"])
-            exprs[f.real(f"top_out_share_w{w}", f"share of the last {span_of(w)} outgoing calls that went to the most-called number",
-                         "share", w)] = share(agg[f"_max_w{w}"], agg[f"_sum_w{w}"])
-    exprs[f.real(f"calls_per_called_number_w{L}", f"outgoing calls per distinct number called in the last {span(L)} "
-                 "(near 1: each number called once)", "calls per number", L)] = share(agg[f"_sum_w{L}"], agg[f"distinct_out_w{L}"])
-    f.part(agg.mutate(**exprs))
-    return f
+            spread = family.real(f"out_entropy_w{w}", f"entropy (nats) of outgoing calls over the numbers called in the "
+                                 f"last {span(w)} (high: calls spread over many numbers)", "nats", w)
+            top = family.real(f"top_out_share_w{w}", f"share of the last {span_of(w)} outgoing calls that went to the "
+                              "most-called number", "share", w)
+            ratios[spread] = entropy(totals[f"_sum_w{w}"], totals[f"_nlogn_w{w}"])
+            ratios[top] = share(totals[f"_max_w{w}"], totals[f"_sum_w{w}"])
+    per_number = family.real(f"calls_per_called_number_w{longest}", f"outgoing calls per distinct number called in the "
+                             f"last {span(longest)} (near 1: each number called once)", "calls per number", longest)
+    ratios[per_number] = share(totals[f"_sum_w{longest}"], totals[f"distinct_out_w{longest}"])
+    family.part(totals.mutate(**ratios))
+    return family

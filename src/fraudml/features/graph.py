@@ -15,63 +15,90 @@ from fraudml.features.context import KEY, Context, Family, share, span, span_of
 
 
 def features(ctx: Context) -> Family:
-    f = Family("graph", "calls")
-    L = ctx.lookback
-    p = ctx.call_pairs
+    family = Family("graph", "calls")
+    _shared_counterparts(ctx, family)
+    _fraud_counterparts(ctx, family)
+    _shared_victims(ctx, family)
+    _fraud_devices(ctx, family)
+    return family
+
+
+def _counterparts(ctx: Context):
+    """(sid, as_of, counterpart) of every snapshot's call pairs."""
+    pairs = ctx.call_pairs
+    return pairs.select(*KEY, "as_of", "counterpart")
+
+
+def _shared_counterparts(ctx: Context, family: Family) -> None:
+    """How many other numbers in the data are in contact with the snapshot's counterparts."""
+    longest = ctx.lookback
     links = ctx.windowed_links("counterpart")  # (as_of, counterpart, number in contact with it)
 
-    def shared_counterparts():
+    def shared():
         """(as_of, value, degree) of counterparts in contact with two or more numbers: every other has degree 1
         (the snapshot's own number), and leaving them out keeps the table joined in every pass small."""
         degree = links.group_by(["as_of", "value"]).aggregate(degree=links.count())  # links are distinct
         return degree.filter(degree.degree > 1)
 
-    shared = ctx.over_all_dates("shared_counterparts", shared_counterparts)
-    pj = p.select(*KEY, "as_of", "counterpart").left_join(shared, [p.as_of == shared.as_of, p.counterpart == shared.value])
-    pd_ = pj.mutate(degree=ibis.coalesce(pj.degree, 1))
-    agg = pd_.group_by(KEY).aggregate(
-        _n=pd_.count(),
-        _shared=pd_.count(where=pd_.degree > 1),
+    shared = ctx.over_all_dates("shared_counterparts", shared)
+    pairs = _counterparts(ctx)
+    joined = pairs.left_join(shared, [pairs.as_of == shared.as_of, pairs.counterpart == shared.value])
+    degrees = joined.mutate(degree=ibis.coalesce(joined.degree, 1))
+    counterparts = f"the last {span_of(longest)} counterparts"
+    totals = degrees.group_by(KEY).aggregate(
+        _n=degrees.count(),
+        _shared=degrees.count(where=degrees.degree > 1),
         **{
-            f.real(f"counterpart_degree_mean_w{L}", f"mean number of numbers in the data in contact with each counterpart "
-                   f"of the last {span(L)}", "numbers", L): pd_.degree.mean(),
-            f.count(f"counterpart_degree_max_w{L}", f"most numbers in the data in contact with any one counterpart "
-                    f"of the last {span(L)}", "numbers", L): pd_.degree.max(),
-            f.count(f"co_contacts_w{L}", f"contacts shared with other numbers: sum over the last {span_of(L)} counterparts "
-                    "of the other numbers in contact with them", "contacts", L): (pd_.degree - 1).sum(),
+            family.real(f"counterpart_degree_mean_w{longest}", f"mean number of numbers in the data in contact with each "
+                        f"counterpart of the last {span(longest)}", "numbers", longest): degrees.degree.mean(),
+            family.count(f"counterpart_degree_max_w{longest}", f"most numbers in the data in contact with any one "
+                         f"counterpart of the last {span(longest)}", "numbers", longest): degrees.degree.max(),
+            family.count(f"co_contacts_w{longest}", f"contacts shared with other numbers: sum over {counterparts} of the "
+                         "other numbers in contact with them", "contacts", longest): (degrees.degree - 1).sum(),
         },
     )
-    f.part(agg.mutate(**{
-        f.real(f"shared_counterpart_share_w{L}", f"share of the last {span_of(L)} counterparts that other numbers also "
-               "contacted", "share", L): share(agg._shared, agg._n),
-    }))
+    shared_share = family.real(f"shared_counterpart_share_w{longest}", f"share of {counterparts} that other numbers also "
+                               "contacted", "share", longest)
+    family.part(totals.mutate(**{shared_share: share(totals._shared, totals._n)}))
 
+
+def _fraud_counterparts(ctx: Context, family: Family) -> None:
+    """Counterparts already confirmed as fraud (known at as_of minus the label delay)."""
+    longest = ctx.lookback
     fraud = ctx.confirmed_fraud  # (as_of, fraud_msisdn)
-    pf = p.select(*KEY, "as_of", "counterpart").left_join(fraud, [p.as_of == fraud.as_of, p.counterpart == fraud.fraud_msisdn])
-    fa = pf.group_by(KEY).aggregate(_n=pf.count(), **{
-        f.count(f"fraud_counterparts_w{L}", f"counterparts of the last {span(L)} already confirmed as fraud", "numbers", L,
-                source="calls+labels"): pf.fraud_msisdn.count(),
-    })
-    f.part(fa.mutate(**{
-        f.real(f"fraud_counterpart_share_w{L}", f"share of the last {span_of(L)} counterparts already confirmed as fraud", "share", L,
-               source="calls+labels"): share(fa[f"fraud_counterparts_w{L}"], fa._n),
-    }))
+    pairs = _counterparts(ctx)
+    joined = pairs.left_join(fraud, [pairs.as_of == fraud.as_of, pairs.counterpart == fraud.fraud_msisdn])
+    count = family.count(f"fraud_counterparts_w{longest}", f"counterparts of the last {span(longest)} already confirmed "
+                         "as fraud", "numbers", longest, source="calls+labels")
+    totals = joined.group_by(KEY).aggregate(**{"_n": joined.count(), count: joined.fraud_msisdn.count()})
+    fraud_share = family.real(f"fraud_counterpart_share_w{longest}", f"share of the last {span_of(longest)} counterparts "
+                              "already confirmed as fraud", "share", longest, source="calls+labels")
+    family.part(totals.mutate(**{fraud_share: share(totals[count], totals._n)}))
 
-    # counterparts that a confirmed fraud number also contacted: shared victim lists
-    fl = ctx.over_all_dates("fraud_contacted", lambda: links.join(
+
+def _shared_victims(ctx: Context, family: Family) -> None:
+    """Counterparts that a confirmed fraud number also contacted: shared victim lists."""
+    longest = ctx.lookback
+    links, fraud = ctx.windowed_links("counterpart"), ctx.confirmed_fraud
+    victims = ctx.over_all_dates("fraud_contacted", lambda: links.join(
         fraud, [links.as_of == fraud.as_of, links.msisdn == fraud.fraud_msisdn]).select("as_of", "value").distinct())
-    pv = p.select(*KEY, "as_of", "counterpart").left_join(fl.mutate(hit=1), [p.as_of == fl.as_of, p.counterpart == fl.value])
-    va = pv.group_by(KEY).aggregate(_n=pv.count(), _hit=pv.hit.count())
-    f.part(va.mutate(**{
-        f.real(f"fraud_shared_counterpart_share_w{L}", f"share of the last {span_of(L)} counterparts that numbers already confirmed "
-               "as fraud also contacted", "share", L, source="calls+labels"): share(va._hit, va._n),
-    }))
+    pairs = _counterparts(ctx)
+    joined = pairs.left_join(victims.mutate(hit=1), [pairs.as_of == victims.as_of, pairs.counterpart == victims.value])
+    totals = joined.group_by(KEY).aggregate(_n=joined.count(), _hit=joined.hit.count())
+    victim_share = family.real(f"fraud_shared_counterpart_share_w{longest}", f"share of the last {span_of(longest)} "
+                               "counterparts that numbers already confirmed as fraud also contacted", "share", longest,
+                               source="calls+labels")
+    family.part(totals.mutate(**{victim_share: share(totals._hit, totals._n)}))
 
-    dl = ctx.device_links
-    dl = dl.filter(dl.other != dl.msisdn)
-    df = dl.join(fraud, [dl.as_of == fraud.as_of, dl.other == fraud.fraud_msisdn])
-    f.part(df.group_by(KEY).aggregate(**{
-        f.count(f"fraud_device_numbers_w{L}", f"numbers already confirmed as fraud seen in this number's devices in the last {span(L)}",
-                "numbers", L, source="calls.imei+labels"): df.other.nunique(),
+
+def _fraud_devices(ctx: Context, family: Family) -> None:
+    """Numbers already confirmed as fraud in the snapshot's handsets."""
+    longest = ctx.lookback
+    links, fraud = ctx.device_links, ctx.confirmed_fraud
+    others = links.filter(links.other != links.msisdn)
+    joined = others.join(fraud, [others.as_of == fraud.as_of, others.other == fraud.fraud_msisdn])
+    family.part(joined.group_by(KEY).aggregate(**{
+        family.count(f"fraud_device_numbers_w{longest}", f"numbers already confirmed as fraud seen in this number's "
+                     f"devices in the last {span(longest)}", "numbers", longest, source="calls.imei+labels"):
+            joined.other.nunique(),
     }))
-    return f

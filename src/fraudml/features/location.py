@@ -13,35 +13,42 @@ from fraudml.features.context import KEY, Context, Family, entropy, n_log_n, sha
 
 
 def features(ctx: Context) -> Family:
-    f = Family("location", "calls.city")
-    cw = ctx.calls_window
-    L = ctx.lookback
+    family = Family("location", "calls.city")
+    calls = ctx.calls_window
+    longest = ctx.lookback
     # one row per (snapshot, city, county) with its calls: every location feature but the cells comes from it
-    places = cw.group_by([*KEY, "city", "county"]).aggregate(n=cw.count())
-    p = places.left_join(ctx.home_city, KEY)
-    located = p.city.notnull() | p.county.notnull()
-    away_known = p.city.notnull() & p.home_city.notnull()
-    cities = f.count(f"distinct_cities_w{L}", f"distinct cities calls were made or taken in over the last {span(L)}", "cities", L)
-    counties = f.count(f"distinct_counties_w{L}", f"distinct counties calls were made or taken in over the last {span(L)}",
-                       "counties", L, source="calls.county")
-    cells = f.count(f"distinct_cells_w{L}", f"distinct serving cells over the last {span(L)}", "cells", L, source="calls.cell")
-    f.part(cw.group_by(KEY).aggregate(**{cells: cw.cell.nunique()}))
-    agg = p.group_by(KEY).aggregate(**{
-        cities: p.city.nunique(),
-        counties: p.county.nunique(),
-        "_calls": p.n.sum(),
-        "_unlocated": ibis.coalesce(p.n.sum(where=~located), 0),
-        "_known": ibis.coalesce(p.n.sum(where=away_known), 0),
-        "_away": ibis.coalesce(p.n.sum(where=away_known & (p.city != p.home_city)), 0),
-        "_sum": p.n.sum(where=located),
-        "_nlogn": n_log_n(p.n).sum(where=located),
+    per_place = calls.group_by([*KEY, "city", "county"]).aggregate(n=calls.count())
+    places = per_place.left_join(ctx.home_city, KEY)
+    located = places.city.notnull() | places.county.notnull()
+    away_known = places.city.notnull() & places.home_city.notnull()
+    last = f"the last {span(longest)}"
+    cities = family.count(f"distinct_cities_w{longest}", f"distinct cities calls were made or taken in over {last}",
+                          "cities", longest)
+    counties = family.count(f"distinct_counties_w{longest}", f"distinct counties calls were made or taken in over {last}",
+                            "counties", longest, source="calls.county")
+    cells = family.count(f"distinct_cells_w{longest}", f"distinct serving cells over {last}", "cells", longest,
+                         source="calls.cell")
+    family.part(calls.group_by(KEY).aggregate(**{cells: calls.cell.nunique()}))
+    totals = places.group_by(KEY).aggregate(**{
+        cities: places.city.nunique(),
+        counties: places.county.nunique(),
+        "_calls": places.n.sum(),
+        "_unlocated": ibis.coalesce(places.n.sum(where=~located), 0),
+        "_known": ibis.coalesce(places.n.sum(where=away_known), 0),
+        "_away": ibis.coalesce(places.n.sum(where=away_known & (places.city != places.home_city)), 0),
+        "_sum": places.n.sum(where=located),
+        "_nlogn": n_log_n(places.n).sum(where=located),
     })
-    f.part(agg.mutate(**{
-        f.real(f"unlocated_share_w{L}", f"share of the last {span_of(L)} calls with neither city nor county", "share", L):
-            share(agg._unlocated, agg._calls),
-        f.real(f"away_share_w{L}", f"share of the last {span_of(L)} located calls made or taken outside the home city of the account",
-               "share", L, source="calls.city+accounts.home_city"): share(agg._away, agg._known),
-        f.real(f"place_entropy_w{L}", f"entropy (nats) of the city and county of calls in the last {span(L)} (0: always one place)",
-               "nats", L): entropy(agg._sum, agg._nlogn),
+    calls_of = f"the last {span_of(longest)} calls"
+    unlocated = family.real(f"unlocated_share_w{longest}", f"share of {calls_of} with neither city nor county", "share",
+                            longest)
+    away = family.real(f"away_share_w{longest}", f"share of the last {span_of(longest)} located calls made or taken "
+                       "outside the home city of the account", "share", longest, source="calls.city+accounts.home_city")
+    spread = family.real(f"place_entropy_w{longest}", f"entropy (nats) of the city and county of calls in {last} "
+                         "(0: always one place)", "nats", longest)
+    family.part(totals.mutate(**{
+        unlocated: share(totals._unlocated, totals._calls),
+        away: share(totals._away, totals._known),
+        spread: entropy(totals._sum, totals._nlogn),
     }))
-    return f
+    return family

@@ -7,42 +7,50 @@ only once the month has ended.
 
 from __future__ import annotations
 
-import ibis
 
-from fraudml.features.account import MONTHS, last_complete_month
-from fraudml.features.context import KEY, Context, Family, share, span, span_of
+from fraudml.features.context import KEY, MONTHS, NIGHT, Context, Family, share, span, span_of
 
 
 def features(ctx: Context) -> Family:
-    f = Family("sms_data", "sms")
-    sp = ctx.sms_pairs
-    L = ctx.lookback
-    m = {}
-    for w in ctx.windows:
-        m[f.count(f"sms_out_w{w}", f"text messages sent in the last {span(w)}", "messages", w)] = sp[f"out_w{w}"].sum()
-        if w > 1:
-            m[f.count(f"sms_in_w{w}", f"text messages received in the last {span(w)}", "messages", w)] = sp[f"in_w{w}"].sum()
-    m[f.count(f"sms_distinct_out_w{L}", f"distinct numbers texted in the last {span(L)}", "numbers", L)] = sp.count(where=sp[f"out_w{L}"] > 0)
-    m[f.count(f"sms_distinct_in_w{L}", f"distinct numbers that texted in the last {span(L)}", "numbers", L)] = sp.count(where=sp[f"in_w{L}"] > 0)
-    m["_all"] = sp["all"].sum()
-    m["_night"] = sp.night.sum()
-    agg = sp.group_by(KEY).aggregate(**m)
-    f.part(agg.mutate(**{
-        f.real(f"sms_night_share_w{L}", f"share of the last {span_of(L)} text messages between 00:00 and 06:00", "share", L):
-            share(agg._night, agg._all),
-    }))
+    family = Family("sms_data", "sms")
+    _texts(ctx, family)
+    _data(ctx, family)
+    return family
 
-    s = ctx.snapshots
-    apps = ctx.tables["app_usage"]
-    au = s.join(apps, [s.msisdn == apps.msisdn,
-                       apps.month.cast("timestamp") <= last_complete_month(s.as_of),
-                       apps.month.cast("timestamp") > last_complete_month(s.as_of) - ibis.interval(months=MONTHS)])
-    last = au.month.cast("timestamp") == last_complete_month(au.as_of)
-    f.part(au.group_by(KEY).aggregate(**{
-        f.real("data_mb_last_month", "mobile data used in the last complete month (missing when none is recorded)", "MB", source="app_usage"): au.mb.sum(where=last),
-        f.count("data_apps_last_month", "distinct apps that used data in the last complete month", "apps", source="app_usage"):
-            au.app.nunique(where=last),
-        f.real(f"data_mb_mean_{MONTHS}m", f"mean monthly data use over the last {MONTHS} complete months", "MB", source="app_usage"):
-            au.mb.sum() / MONTHS,
+
+def _texts(ctx: Context, family: Family) -> None:
+    pairs = ctx.sms_pairs
+    longest = ctx.lookback
+    counts = {}
+    for w in ctx.windows:
+        sent = family.count(f"sms_out_w{w}", f"text messages sent in the last {span(w)}", "messages", w)
+        counts[sent] = pairs[f"out_w{w}"].sum()
+        if w > 1:
+            received = family.count(f"sms_in_w{w}", f"text messages received in the last {span(w)}", "messages", w)
+            counts[received] = pairs[f"in_w{w}"].sum()
+    texted = family.count(f"sms_distinct_out_w{longest}", f"distinct numbers texted in the last {span(longest)}",
+                          "numbers", longest)
+    texting = family.count(f"sms_distinct_in_w{longest}", f"distinct numbers that texted in the last {span(longest)}",
+                           "numbers", longest)
+    counts[texted] = pairs.count(where=pairs[f"out_w{longest}"] > 0)
+    counts[texting] = pairs.count(where=pairs[f"in_w{longest}"] > 0)
+    counts["_all"] = pairs["all"].sum()
+    counts["_night"] = pairs.night.sum()
+    totals = pairs.group_by(KEY).aggregate(**counts)
+    night = family.real(f"sms_night_share_w{longest}", f"share of the last {span_of(longest)} text messages {NIGHT}",
+                        "share", longest)
+    family.part(totals.mutate(**{night: share(totals._night, totals._all)}))
+
+
+def _data(ctx: Context, family: Family) -> None:
+    """Mobile data of the last complete months, known only once each month has ended."""
+    usage = ctx.complete_months("app_usage")
+    in_last = usage.in_last
+    family.part(usage.group_by(KEY).aggregate(**{
+        family.real("data_mb_last_month", "mobile data used in the last complete month (missing when none is recorded)",
+                    "MB", source="app_usage"): usage.mb.sum(where=in_last),
+        family.count("data_apps_last_month", "distinct apps that used data in the last complete month", "apps",
+                     source="app_usage"): usage.app.nunique(where=in_last),
+        family.real(f"data_mb_mean_{MONTHS}m", f"mean monthly data use over the last {MONTHS} complete months", "MB",
+                    source="app_usage"): usage.mb.sum() / MONTHS,
     }))
-    return f

@@ -13,6 +13,9 @@ from pathlib import Path
 
 from fraudml.errors import InputError
 
+DEFAULT_WINDOWS = (1, 7, 30)  # trailing windows, in days
+DEFAULT_LABEL_DELAY_DAYS = 7  # a fraud label is known this many days after the fact
+
 # columns of a feature table that are not features
 ID_COLUMNS = ("msisdn", "as_of")
 TARGET_COLUMNS = ("label", "fraud_type")
@@ -32,13 +35,19 @@ class FeatureDef:
 @dataclass(frozen=True)
 class FeatureSpec:
     features: tuple[FeatureDef, ...]
-    windows: tuple[int, ...] = (1, 7, 30)
+    windows: tuple[int, ...] = DEFAULT_WINDOWS
     version: int = 1
     params: dict = field(default_factory=dict)  # settings that change values (label delay, ...)
 
     @property
     def names(self) -> list[str]:
         return [f.name for f in self.features]
+
+    @property
+    def label_delay_days(self) -> int:
+        """Days after which a fraud label is known: graph features use only labels this old, and a time split
+        keeps this gap between its parts."""
+        return int(self.params.get("label_delay_days", DEFAULT_LABEL_DELAY_DAYS))
 
     @property
     def hash(self) -> str:

@@ -63,7 +63,7 @@ class ModelBundle:
         return pd.DataFrame(contrib, columns=[*self.spec.names, "bias"], index=features.index)
 
     def decide(self, scores: np.ndarray) -> np.ndarray:
-        """"alert", "review" or "pass" for each calibrated score."""
+        """ALERT, REVIEW or PASS (``fraudml.model.thresholds``) for each calibrated score."""
         return decide(scores, self.thresholds)
 
     def save(self, folder: str | Path) -> Path:

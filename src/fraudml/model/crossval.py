@@ -12,12 +12,12 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from fraudml.features.spec import FeatureSpec
-from fraudml.model.evaluate import evaluate, feature_importance
+from fraudml.model.evaluate import SCORERS, evaluate, feature_importance
 from fraudml.model.inputs import labels
 from fraudml.model.split import Split, assign_numbers
-from fraudml.model.train import TrainParams, train
+from fraudml.model.train import train
+from fraudml.params import TrainParams
 
-SCORERS = ("model", "rules", "logistic")
 REPORTED = ("pr_auc", "roc_auc", "recall_at_90_precision", "precision_at_alert", "recall_at_alert",
             "macro_f1_at_alert", "brier")
 

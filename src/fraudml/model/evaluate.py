@@ -16,6 +16,8 @@ from fraudml.model.split import Split, split_snapshots
 from fraudml.model.thresholds import choose_thresholds
 from fraudml.model.train import population_per_day
 
+SCORERS = ("model", "logistic", "rules")  # the model and the two baselines it must beat, in the order reported
+
 
 def split_of(bundle: ModelBundle, table: pd.DataFrame) -> Split:
     """Rebuild the split a bundle was trained with (its parameters are in the bundle's metadata)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.metrics import average_precision_score, brier_score_loss, f1_score, precision_recall_curve, roc_auc_score
 
 
 def _both_classes(y: np.ndarray) -> bool:
@@ -21,7 +21,23 @@ def roc_auc(y: np.ndarray, scores: np.ndarray) -> float | None:
 
 
 def brier(y: np.ndarray, probabilities: np.ndarray) -> float:
-    return float(np.mean((np.asarray(probabilities, dtype="float64") - y) ** 2))
+    return float(brier_score_loss(y, probabilities, labels=[0, 1]))
+
+
+def threshold_sweep(y: np.ndarray, scores: np.ndarray) -> pd.DataFrame:
+    """Precision, recall and F1 of flagging ``scores >= threshold``, one row per distinct score (ascending).
+
+    The one sweep that every threshold choice and threshold-free metric reads.
+    """
+    y, scores = np.asarray(y, dtype="float64"), np.asarray(scores, dtype="float64")
+    if not np.sum(y):  # no fraud: nothing to recall, and every alert is wrong
+        thresholds = np.unique(scores)
+        return pd.DataFrame({"threshold": thresholds, "precision": 0.0, "recall": np.nan, "f1": 0.0})
+    precision, recall, thresholds = precision_recall_curve(y, scores)
+    precision, recall = precision[:-1], recall[:-1]  # the last point (precision 1, recall 0) has no threshold
+    with np.errstate(invalid="ignore"):
+        f1 = np.nan_to_num(2 * precision * recall / (precision + recall))
+    return pd.DataFrame({"threshold": thresholds, "precision": precision, "recall": recall, "f1": f1})
 
 
 def precision_recall_at(y: np.ndarray, scores: np.ndarray, threshold: float) -> tuple[float | None, float | None]:
@@ -34,26 +50,17 @@ def precision_recall_at(y: np.ndarray, scores: np.ndarray, threshold: float) -> 
 
 def recall_at_precision(y: np.ndarray, scores: np.ndarray, precision: float = 0.9) -> float | None:
     """Highest recall of any threshold whose alerts are at least ``precision`` precise."""
-    y, s = np.asarray(y, dtype="float64"), np.asarray(scores, dtype="float64")
     if not np.sum(y):
         return None
-    order = np.argsort(-s, kind="stable")
-    s, y = s[order], y[order]
-    last = np.r_[s[1:] != s[:-1], True]  # thresholds lie between distinct scores
-    tp = np.cumsum(y)
-    ok = last & (tp / np.arange(1, len(y) + 1) >= precision)
-    return float(tp[ok].max() / y.sum()) if ok.any() else 0.0
+    sweep = threshold_sweep(y, scores)
+    ok = sweep["precision"] >= precision
+    return float(sweep.loc[ok, "recall"].max()) if ok.any() else 0.0
 
 
 def macro_f1_at(y: np.ndarray, scores: np.ndarray, threshold: float) -> float:
     """Mean of the F1 of the fraud class and of the normal class (the Sichuan competition's score)."""
-    pred = (np.asarray(scores) >= threshold).astype(float)
-    f1s = []
-    for cls in (1.0, 0.0):
-        tp = np.sum((pred == cls) & (y == cls))
-        denom = np.sum(pred == cls) + np.sum(y == cls)
-        f1s.append(2 * tp / denom if denom else 0.0)
-    return float(np.mean(f1s))
+    flagged = (np.asarray(scores) >= threshold).astype(float)
+    return float(f1_score(y, flagged, average="macro", labels=[0.0, 1.0], zero_division=0.0))
 
 
 def recall_by_fraud_type(y: np.ndarray, scores: np.ndarray, threshold: float, fraud_type) -> dict[str, float]:

@@ -57,33 +57,44 @@ def write_plots(out_dir: str | Path, y: np.ndarray, scorers: dict[str, np.ndarra
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     folder = Path(out_dir) / "plots"
     folder.mkdir(parents=True, exist_ok=True)
+    return [*plot_pr_curves(folder, y, scorers), *plot_calibration(folder, y, probabilities),
+            *plot_score_distribution(folder, y, probabilities), *plot_feature_importance(folder, importance)]
+
+
+def _csv(df: pd.DataFrame, path: Path) -> Path:
+    df.to_csv(path, index=False, float_format="%.6g")
+    return path
+
+
+def _png(fig, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def plot_pr_curves(folder: Path, y: np.ndarray, scorers: dict[str, np.ndarray]) -> list[Path]:
+    import matplotlib.pyplot as plt
+
     written = []
-
-    def save_csv(df: pd.DataFrame, name: str) -> None:
-        df.to_csv(folder / name, index=False, float_format="%.6g")
-        written.append(folder / name)
-
-    def save_png(fig, name: str) -> None:
-        fig.tight_layout()
-        fig.savefig(folder / name, dpi=100)
-        plt.close(fig)
-        written.append(folder / name)
-
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for name, scores in scorers.items():
         curve = pr_curve(y, scores)
-        save_csv(curve, f"pr_{name}.csv")
+        written.append(_csv(curve, folder / f"pr_{name}.csv"))
         ax.plot(curve["recall"], curve["precision"], label=name)
     ax.set(xlabel="recall", ylabel="precision", title="Precision-recall (test)", xlim=(0, 1), ylim=(0, 1.02))
     ax.legend()
-    save_png(fig, "pr_curve.png")
+    return [*written, _png(fig, folder / "pr_curve.png")]
+
+
+def plot_calibration(folder: Path, y: np.ndarray, probabilities: np.ndarray) -> list[Path]:
+    import matplotlib.pyplot as plt
 
     calib = calibration_curve(y, probabilities)
-    save_csv(calib, "calibration.csv")
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot([0, 1], [0, 1], ls=":", c="grey")
     ax.plot(calib["mean_predicted"], calib["observed_rate"], marker="o")
@@ -91,22 +102,27 @@ def write_plots(out_dir: str | Path, y: np.ndarray, scorers: dict[str, np.ndarra
         ax.annotate(f"{int(row['rows'])}", (row["mean_predicted"], row["observed_rate"]), fontsize=7,
                     textcoords="offset points", xytext=(4, -8))
     ax.set(xlabel="mean predicted probability", ylabel="observed fraud rate", title="Calibration (test)")
-    save_png(fig, "calibration.png")
+    return [_csv(calib, folder / "calibration.csv"), _png(fig, folder / "calibration.png")]
+
+
+def plot_score_distribution(folder: Path, y: np.ndarray, probabilities: np.ndarray) -> list[Path]:
+    import matplotlib.pyplot as plt
 
     dist = score_distribution(y, probabilities)
-    save_csv(dist, "score_distribution.csv")
     fig, ax = plt.subplots(figsize=(6, 4))
     width = dist["score"].diff().iloc[1] if len(dist) > 1 else 0.05
     for name in ("normal", "fraud"):
         ax.bar(dist["score"], dist[name], width=width, alpha=0.5, label=name)
     ax.set(xlabel="calibrated score", ylabel="share of class", title="Scores by class (test)")
     ax.legend()
-    save_png(fig, "score_distribution.png")
+    return [_csv(dist, folder / "score_distribution.csv"), _png(fig, folder / "score_distribution.png")]
 
-    save_csv(importance, "feature_importance.csv")
-    top = importance.head(20).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(6, 0.3 * len(top) + 1.2))
-    ax.barh(top["feature"], top["gain"])
+
+def plot_feature_importance(folder: Path, importance: pd.DataFrame, top: int = 20) -> list[Path]:
+    import matplotlib.pyplot as plt
+
+    shown = importance.head(top).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(6, 0.3 * len(shown) + 1.2))
+    ax.barh(shown["feature"], shown["gain"])
     ax.set(xlabel="total gain", title="Feature importance")
-    save_png(fig, "feature_importance.png")
-    return written
+    return [_csv(importance, folder / "feature_importance.csv"), _png(fig, folder / "feature_importance.png")]

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from fraudml.model.metrics import threshold_sweep
+
 REVIEW_MULTIPLE = 3
+ALERT, REVIEW, PASS = "alert", "review", "pass"  # what a score decides, most urgent first
+DECISIONS = (ALERT, REVIEW, PASS)
 
 
 def _score_at_rank(scores: np.ndarray, rank: float) -> float:
@@ -41,24 +45,16 @@ def threshold_for_budget(scores: np.ndarray, days: np.ndarray, k: float,
 
 def threshold_for_precision(scores: np.ndarray, y: np.ndarray, target: float) -> float:
     """Lowest threshold whose alerts are at least ``target`` precise (the highest score if none is)."""
-    s, y = np.asarray(scores, dtype="float64"), np.asarray(y, dtype="float64")
-    order = np.argsort(-s, kind="stable")
-    s, y = s[order], y[order]
-    last = np.r_[s[1:] != s[:-1], True]  # cut only between distinct scores
-    precision = np.cumsum(y) / np.arange(1, len(y) + 1)
-    ok = np.flatnonzero(last & (precision >= target))
-    return float(s[ok[-1]]) if len(ok) else float(s[0])
+    sweep = threshold_sweep(y, scores)
+    ok = sweep["precision"] >= target
+    return float(sweep.loc[ok, "threshold"].min()) if ok.any() else float(sweep["threshold"].max())
 
 
 def threshold_for_max_f1(scores: np.ndarray, y: np.ndarray) -> float:
-    s, y = np.asarray(scores, dtype="float64"), np.asarray(y, dtype="float64")
-    order = np.argsort(-s, kind="stable")
-    s, y = s[order], y[order]
-    last = np.r_[s[1:] != s[:-1], True]
-    tp = np.cumsum(y)
-    f1 = 2 * tp / (np.arange(1, len(y) + 1) + y.sum())
-    f1[~last] = -1
-    return float(s[int(np.argmax(f1))])
+    """The threshold of the best F1 (the highest such threshold when several tie)."""
+    sweep = threshold_sweep(y, scores)
+    best = sweep["f1"].to_numpy()
+    return float(sweep["threshold"].to_numpy()[np.flatnonzero(best == best.max())[-1]])
 
 
 def choose_thresholds(scores: np.ndarray, y: np.ndarray, days: np.ndarray, *,
@@ -89,7 +85,7 @@ def choose_thresholds(scores: np.ndarray, y: np.ndarray, days: np.ndarray, *,
 
 
 def decide(scores: np.ndarray, thresholds: dict) -> np.ndarray:
-    """"alert", "review" or "pass" for each score."""
+    """ALERT, REVIEW or PASS for each score."""
     scores = np.asarray(scores, dtype="float64")
-    return np.where(scores >= thresholds["alert"], "alert",
-                    np.where(scores >= thresholds["review"], "review", "pass")).astype(object)
+    return np.where(scores >= thresholds["alert"], ALERT,
+                    np.where(scores >= thresholds["review"], REVIEW, PASS)).astype(object)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import platform
-from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
 
 import lightgbm as lgb
 import numpy as np
@@ -20,36 +20,7 @@ from fraudml.model.metrics import pr_auc, roc_auc
 from fraudml.model.reference import reference_distributions
 from fraudml.model.split import Split, split_snapshots
 from fraudml.model.thresholds import choose_thresholds
-
-
-@dataclass
-class TrainParams:
-    """The ``train:`` group of the params file."""
-
-    num_leaves: int = 31
-    learning_rate: float = 0.05
-    n_estimators: int = 2000
-    early_stopping_rounds: int = 100
-    min_child_samples: int = 20
-    feature_fraction: float = 0.8
-    bagging_fraction: float = 0.8
-    class_weight: str | None = None  # "balanced" weighs fraud up; it did not help PR-AUC (docs/model.md)
-    seed: int = 0
-    label_delay_days: int = 7
-    valid_fraction: float = 0.2
-    test_fraction: float = 0.2
-    alert_budget_per_day: int | None = 50
-    target_precision: float | None = None
-    calibration: str = "platt"
-    num_threads: int = 0  # 0: LightGBM's default (all cores)
-
-    @classmethod
-    def from_dict(cls, data: dict | None) -> TrainParams:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data or {}) - known)
-        if unknown:
-            raise InputError(f"train params: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        return cls(**(data or {}))
+from fraudml.params import TrainParams
 
 
 @dataclass
@@ -82,10 +53,14 @@ def population_per_day(table: pd.DataFrame) -> dict:
 
 
 def train(table: pd.DataFrame, spec: FeatureSpec, params: TrainParams, *, split: Split | None = None) -> TrainResult:
-    """Fit LightGBM with early stopping on validation PR-AUC, then the calibrator and thresholds."""
+    """Fit LightGBM with early stopping on validation PR-AUC, then the calibrator and thresholds.
+
+    The split waits the spec's label delay between its parts. The same table, spec and
+    params give the same bundle, byte for byte: its version is derived from its content.
+    """
     check_feature_table(table, spec)
     if split is None:
-        split = split_snapshots(table, label_delay_days=params.label_delay_days,
+        split = split_snapshots(table, label_delay_days=spec.label_delay_days,
                                 valid_fraction=params.valid_fraction, test_fraction=params.test_fraction,
                                 seed=params.seed)
     X, y, days = feature_columns(table, spec), labels(table), snapshot_days(table)
@@ -96,41 +71,50 @@ def train(table: pd.DataFrame, spec: FeatureSpec, params: TrainParams, *, split:
                              f"({int(y_part.sum())} fraud of {len(y_part)})")
     tr, va = split.train, split.valid
     lgb_params = lightgbm_params(params, y[tr])
-    dtrain = lgb.Dataset(X[tr], y[tr], feature_name=spec.names, free_raw_data=False)
-    dvalid = lgb.Dataset(X[va], y[va], reference=dtrain)
-    fitted = lgb.train(lgb_params, dtrain, num_boost_round=params.n_estimators, valid_sets=[dvalid],
-                       valid_names=["valid"],
-                       callbacks=[lgb.early_stopping(params.early_stopping_rounds, verbose=False)])
-    best = fitted.best_iteration or params.n_estimators
-    booster = lgb.Booster(model_str=fitted.model_to_string(num_iteration=best))
-
+    booster, best = _fit(lgb_params, X, y, split, spec, params)
     raw_valid = booster.predict(X[va], raw_score=True)
     calibrator = fit_calibrator(raw_valid, y[va], params.calibration)
     valid_scores = calibrator.predict(raw_valid)
-    population = population_per_day(table)
     thresholds = choose_thresholds(valid_scores, y[va], days[va], alert_budget_per_day=params.alert_budget_per_day,
-                                   target_precision=params.target_precision, population_per_day=population)
+                                   target_precision=params.target_precision, population_per_day=population_per_day(table))
 
     metrics = {"valid_pr_auc": pr_auc(y[va], valid_scores), "valid_roc_auc": roc_auc(y[va], valid_scores),
                "best_iteration": float(best), "train_rows": float(tr.sum()), "valid_rows": float(va.sum())}
     notes = list(split.notes)
     if best >= params.n_estimators:
         notes.append(f"early stopping did not trigger within {params.n_estimators} trees")
-    model_text = booster.model_to_string()
-    created = datetime.now(timezone.utc)
-    metadata = {
-        "version": f"{created:%Y%m%d}-{hashlib.sha256(model_text.encode()).hexdigest()[:10]}",
-        "created_at": created.isoformat(timespec="seconds"),
+    bundle = ModelBundle(booster, spec, calibrator, thresholds, reference=reference_distributions(X[tr], spec.names))
+    bundle.metadata = {
+        "version": content_version(bundle, days[tr].max()),
         "feature_spec_hash": spec.hash,
         "data": {"feature_table_hash": table_hash(table), "rows": len(table)},
         "split": split.to_dict(),
-        "params": asdict(params), "lightgbm_params": lgb_params,
+        "params": params.model_dump(), "lightgbm_params": lgb_params,
         "metrics": metrics, "notes": notes,
         "versions": _library_versions(),
     }
-    bundle = ModelBundle(booster, spec, calibrator, thresholds, metadata,
-                         reference_distributions(X[tr], spec.names))
     return TrainResult(bundle, split, metrics, notes)
+
+
+def _fit(lgb_params: dict, X: np.ndarray, y: np.ndarray, split: Split, spec: FeatureSpec,
+         params: TrainParams) -> tuple[lgb.Booster, int]:
+    """LightGBM on the train part, stopped early on the validation part; the booster cut at its best iteration."""
+    tr, va = split.train, split.valid
+    dtrain = lgb.Dataset(X[tr], y[tr], feature_name=spec.names, free_raw_data=False)
+    dvalid = lgb.Dataset(X[va], y[va], reference=dtrain)
+    fitted = lgb.train(lgb_params, dtrain, num_boost_round=params.n_estimators, valid_sets=[dvalid],
+                       valid_names=["valid"], callbacks=[lgb.early_stopping(params.early_stopping_rounds, verbose=False)])
+    best = fitted.best_iteration or params.n_estimators
+    return lgb.Booster(model_str=fitted.model_to_string(num_iteration=best)), best
+
+
+def content_version(bundle: ModelBundle, last_training_day) -> str:
+    """'<last training snapshot day>-<hash of what scores>': the same model always gets the same version."""
+    digest = hashlib.sha256()
+    for part in (bundle.booster.model_to_string(), bundle.spec.hash, json.dumps(bundle.calibrator.to_dict()),
+                 json.dumps(bundle.thresholds, sort_keys=True, default=str)):
+        digest.update(part.encode())
+    return f"{pd.Timestamp(last_training_day):%Y%m%d}-{digest.hexdigest()[:10]}"
 
 
 def _library_versions() -> dict:

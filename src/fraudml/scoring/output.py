@@ -32,7 +32,6 @@ SCORES = pa.schema(
     ]
 )
 REASONS = ["reason_1", "reason_2", "reason_3"]
-DECISIONS = ("alert", "review", "pass")
 
 REJECTS = pa.schema([pa.field("msisdn", pa.string()), pa.field("reason", pa.string(), nullable=False)])
 

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from fraudml.errors import InputError
 from fraudml.features.spec import FeatureSpec, spec_path
+from fraudml.model.thresholds import ALERT, DECISIONS, REVIEW
 from fraudml.scoring.drift import DriftCounter, Reference
 from fraudml.scoring.numbers import EMPTY, REPEATED, known_numbers, read_numbers, select
 from fraudml.scoring.output import REASONS, SCORES
@@ -29,7 +30,7 @@ from fraudml.scoring.reasons import top_reasons
 from fraudml.tables import open_parquet
 
 ALL_MISSING = "all features missing"
-NEEDS_REASONS = ("alert", "review")
+NEEDS_REASONS = (ALERT, REVIEW)
 CHUNK = 100_000
 
 
@@ -52,7 +53,7 @@ class ScoreResult:
         line = f"numbers in {self.numbers_in:,} = scored {self.scored:,} + rejected {self.rejected:,}"
         if self.scored:
             counts = self.scores["decision"].value_counts()
-            line += " (" + ", ".join(f"{d} {counts.get(d, 0):,}" for d in ("alert", "review", "pass")) + ")"
+            line += " (" + ", ".join(f"{d} {counts.get(d, 0):,}" for d in DECISIONS) + ")"
         return line
 
 
@@ -162,7 +163,7 @@ def score_chunks(
 
 def settings(spec: FeatureSpec) -> dict:
     """The feature settings a model was trained with, to build the same features for it."""
-    return {"windows": spec.windows, "label_delay_days": spec.params.get("label_delay_days", 7)}
+    return {"windows": spec.windows, "label_delay_days": spec.label_delay_days}
 
 
 def feature_chunks(

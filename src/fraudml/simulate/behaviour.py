@@ -17,9 +17,10 @@ from fraudml.simulate import places
 from fraudml.simulate.fraud import drift, month_index
 from fraudml.simulate.params import FIRST_FRAUD, HOURS, ROLE_CODE, ROLES, WorldParams
 from fraudml.simulate.population import Population
+from fraudml.tables import DAY_S
 
 OUT, IN, FWD = 0, 1, 2
-SECONDS = 1 / 86_400
+SECONDS = 1 / DAY_S  # a second, in days
 
 
 def per_number(params: WorldParams, name: str, role: np.ndarray) -> np.ndarray:

@@ -11,9 +11,8 @@ import pandas as pd
 
 from fraudml.errors import InputError
 from fraudml.model.bundle import ModelBundle
-from fraudml.tracking.store import MODEL_NAME, configure
+from fraudml.tracking.store import CANDIDATE, CHAMPION, MODEL_NAME, configure
 
-CANDIDATE, CHAMPION = "candidate", "champion"
 _URI = re.compile(r"^[a-z][a-z0-9+.-]*:/", re.IGNORECASE)
 
 

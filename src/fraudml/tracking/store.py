@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 EXPERIMENT = "fraudml"
 MODEL_NAME = "fraudml"
+CANDIDATE, CHAMPION = "candidate", "champion"  # registry aliases: the newest trained model, and the one that scores
 
 
 def project_root() -> Path:

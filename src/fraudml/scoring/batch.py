@@ -1,0 +1,59 @@
+"""A scoring batch as ``fraudml score`` runs it: input in, the scores, rejects and drift files out.
+
+The command line, the pipeline and the tests call :func:`score_to_files`; the
+command only prints what it returns.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from fraudml.errors import InputError
+from fraudml.scoring.drift import WARN_PSI, drifted
+from fraudml.scoring.output import check_out, drift_path, scores_table, write_json, write_rejects, write_scores
+from fraudml.scoring.score import CHUNK, ScoreResult, check_model, score_feature_file, score_folder
+
+
+@dataclass
+class ScoredBatch:
+    result: ScoreResult
+    drifted: list[str]  # features whose PSI is above WARN_PSI
+    ingested: list = field(default_factory=list)  # per raw table read, when the input was raw Sichuan files
+
+
+def score_to_files(bundle, out: str | Path, *, data: str | Path | None = None, as_of: date | None = None,
+                   features: str | Path | None = None, data_format: str = "canonical", numbers: str | Path | None = None,
+                   engine: str = "duckdb", chunk_size: int = CHUNK, on_start: Callable[[int], None] | None = None,
+                   on_chunk: Callable[[int], None] | None = None) -> ScoredBatch:
+    """Score a canonical folder (or raw Sichuan files, ``data_format="sichuan"``) as of ``as_of``, or a feature
+    table already built (``features``), and write the scores, their rejects and the drift report beside ``out``."""
+    check_out(out)
+    if features is None and (data is None or as_of is None):
+        raise InputError("give --data and --as-of (or --features, a feature table already built)")
+    if features is not None and (data is not None or numbers is not None):
+        raise InputError("--features scores a feature table as it is: give it without --data and --numbers")
+    ingested = []
+    with tempfile.TemporaryDirectory(prefix="fraudml-score-") as tmp:
+        if features is not None:
+            result = score_feature_file(bundle, features, chunk_size=chunk_size, on_start=on_start, on_chunk=on_chunk)
+        else:
+            check_model(bundle)  # before reading any data
+            if data_format == "sichuan":
+                from fraudml.ingest.sichuan import ingest_sichuan
+
+                ingested, data = ingest_sichuan(data, tmp), Path(tmp)
+            result = score_folder(bundle, data, as_of, numbers=numbers, engine=engine, chunk_size=chunk_size,
+                                  on_start=on_start, on_chunk=on_chunk)
+    meta = {"model_version": bundle.version, "feature_spec": bundle.spec.hash,
+            "as_of": as_of.isoformat() if as_of else ""}
+    write_scores(scores_table(result.scores, meta), out)
+    write_rejects(result.rejects, out)
+    warn = drifted(result.drift, WARN_PSI)
+    drift = result.drift.round(6).astype(object).where(result.drift.notna(), None).to_dict("records")
+    write_json({**meta, "numbers_in": result.numbers_in, "warn_psi": WARN_PSI, "drifted": warn, "features": drift},
+               drift_path(out))
+    return ScoredBatch(result, warn, ingested)
