@@ -15,6 +15,7 @@ from fraudml.errors import InputError
 
 DEFAULT_WINDOWS = (1, 7, 30)  # trailing windows, in days
 DEFAULT_LABEL_DELAY_DAYS = 7  # a fraud label is known this many days after the fact
+DEFAULT_BURN_IN_DAYS = 7  # a snapshot schedule's first as_of has at least a week of data before it
 
 # columns of a feature table that are not features
 ID_COLUMNS = ("msisdn", "as_of")
