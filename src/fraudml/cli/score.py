@@ -38,7 +38,8 @@ def _show_top(scores, n: int) -> None:
     for col in ("rank", "msisdn", "score", "decision", "reason_1"):
         table.add_column(col, justify="right" if col in ("rank", "score") else "left")
     for row in top.itertuples():
-        table.add_row(str(row.rank), str(row.msisdn), f"{row.score:.3f}", str(row.decision), str(row.reason_1 or ""))
+        score = "" if row.score != row.score else f"{row.score:.3f}"  # a closed number has no score (NaN)
+        table.add_row(str(row.rank), str(row.msisdn), score, str(row.decision), str(row.reason_1 or ""))
     console.print(table)
 
 
@@ -54,6 +55,8 @@ def score(
     features: Path | None = typer.Option(None, "--features", help="score a feature table already built (instead of --data and --as-of)"),
     chunk_size: int = typer.Option(100_000, "--chunk-size", min=1, help="numbers per chunk (bounds memory)"),
     show: int = typer.Option(10, "--show", min=0, help="print this many of the top-ranked numbers"),
+    allow_stale: bool = typer.Option(False, "--allow-stale", help="score as of a date the data cannot support "
+                                     "(before any activity, or past its end by more than the longest window)"),
 ) -> None:
     """Score numbers: calibrated score, rank, decision and top reasons, one row per number."""
     from fraudml.scoring.batch import score_to_files
@@ -67,6 +70,7 @@ def score(
         task = bar.add_task("scoring", total=None)
         batch = score_to_files(bundle, out, data=data, as_of=as_of.date() if as_of else None, features=features,
                                data_format=format.value, numbers=numbers, engine=engine.value, chunk_size=chunk_size,
+                               allow_stale=allow_stale,
                                on_start=lambda total: bar.update(task, total=total),
                                on_chunk=lambda n: bar.advance(task, n))
     for ingested in batch.ingested:

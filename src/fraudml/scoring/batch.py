@@ -27,10 +27,12 @@ class ScoredBatch:
 
 def score_to_files(bundle, out: str | Path, *, data: str | Path | None = None, as_of: date | None = None,
                    features: str | Path | None = None, data_format: str = "canonical", numbers: str | Path | None = None,
-                   engine: str = "duckdb", chunk_size: int = CHUNK, on_start: Callable[[int], None] | None = None,
+                   engine: str = "duckdb", chunk_size: int = CHUNK, allow_stale: bool = False,
+                   on_start: Callable[[int], None] | None = None,
                    on_chunk: Callable[[int], None] | None = None) -> ScoredBatch:
     """Score a canonical folder (or raw Sichuan files, ``data_format="sichuan"``) as of ``as_of``, or a feature
-    table already built (``features``), and write the scores, their rejects and the drift report beside ``out``."""
+    table already built (``features``), and write the scores, their rejects and the drift report beside ``out``.
+    An as_of the data cannot support is refused unless ``allow_stale``."""
     check_out(out)
     if features is None and (data is None or as_of is None):
         raise InputError("give --data and --as-of (or --features, a feature table already built)")
@@ -47,13 +49,13 @@ def score_to_files(bundle, out: str | Path, *, data: str | Path | None = None, a
 
                 ingested, data = ingest_sichuan(data, tmp), Path(tmp)
             result = score_folder(bundle, data, as_of, numbers=numbers, engine=engine, chunk_size=chunk_size,
-                                  on_start=on_start, on_chunk=on_chunk)
+                                  allow_stale=allow_stale, on_start=on_start, on_chunk=on_chunk)
     meta = {"model_version": bundle.version, "feature_spec": bundle.spec.hash,
             "as_of": as_of.isoformat() if as_of else ""}
     write_scores(scores_table(result.scores, meta), out)
     write_rejects(result.rejects, out)
     warn = drifted(result.drift, WARN_PSI)
     drift = result.drift.round(6).astype(object).where(result.drift.notna(), None).to_dict("records")
-    write_json({**meta, "numbers_in": result.numbers_in, "warn_psi": WARN_PSI, "drifted": warn, "features": drift},
-               drift_path(out))
+    write_json({**meta, "numbers_in": result.numbers_in, "scored": result.scored, "closed": result.closed,
+                "rejected": result.rejected, "warn_psi": WARN_PSI, "drifted": warn, "features": drift}, drift_path(out))
     return ScoredBatch(result, warn, ingested)
