@@ -7,6 +7,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fraudml.features.spec import FeatureDef, FeatureSpec
 from fraudml.scoring.drift import DriftCounter, Reference, drifted, psi
 
 
@@ -60,7 +61,8 @@ def test_reference_from_a_bundle_entry_bins_like_training():
 
     rng = np.random.default_rng(1)
     train = np.where(rng.random(3000) < 0.1, np.nan, rng.exponential(5, 3000))
-    entry = reference_distributions(train[:, None], ["x"])["x"]
+    spec = FeatureSpec((FeatureDef("x", "float64", "volume", "x"),))
+    entry = reference_distributions(train[:, None], spec, np.zeros(3000), np.arange(3000))["x"]
     ref = Reference.from_bundle(entry)
     assert math.isclose(ref.median, np.nanmedian(train))
     assert math.isclose(Reference.from_bundle({**entry, "median": None}).median, np.nanmedian(train))

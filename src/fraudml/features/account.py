@@ -23,7 +23,11 @@ def features(ctx: Context) -> Family:
 
 
 def _holder(ctx: Context, family: Family) -> None:
-    """The account itself: its age, its ID card, whether it is closed, where it was opened."""
+    """The account itself: its age, its ID card, whether it is closed, where it was opened and on which plan.
+
+    The home city, home county and plan are categories: a model learns each value's own risk, and a value it
+    never saw in training scores as missing.
+    """
     snapshots, accounts = ctx.snapshots, ctx.tables["accounts"]
     # numbers on the same ID card: the source's own count, else the accounts on that ID open before as_of
     own = snapshots.join(accounts, "msisdn")
@@ -33,7 +37,7 @@ def _holder(ctx: Context, family: Family) -> None:
     held = with_peers.group_by([*KEY, "as_of"]).aggregate(
         _peers=with_peers.peer.nunique(), _given=with_peers.numbers_on_id.max(), _activated=with_peers.activated_at.max(),
         _closed=with_peers.closed_at.max(), _home=with_peers.home_city.max(), _county=with_peers.home_county.max(),
-        _holder=with_peers.id_holder.max())
+        _plan=with_peers.plan.max(), _holder=with_peers.id_holder.max())
     # a float numerator: Spark reads a literal 86400.0 as a decimal and would round the quotient to 6 places
     age = (held.as_of.epoch_seconds() - held._activated.epoch_seconds()).cast("float64") / DAY_S
     family.part(held.mutate(**{
@@ -47,6 +51,9 @@ def _holder(ctx: Context, family: Family) -> None:
             held._home.isnull().cast("int64"),
         family.count("home_county_missing", "1 when the account has no home county", "flag"):
             held._county.isnull().cast("int64"),
+        family.category("home_city", "home city", source="accounts"): held._home,
+        family.category("home_county", "home county", source="accounts"): held._county,
+        family.category("plan", "plan", source="accounts.plan"): held._plan,
     }))
 
 

@@ -22,7 +22,8 @@ from fraudml.features import (account, devices, diversity, durations, graph, loc
                               volume)
 from fraudml.features.context import KEY, Context, unbound_context
 from fraudml.features.engine import Tables, close, connect, load_tables, register
-from fraudml.features.spec import DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS, ID_COLUMNS, TARGET_COLUMNS, FeatureSpec
+from fraudml.features.spec import (CATEGORY, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS, ID_COLUMNS, TARGET_COLUMNS,
+                                  FeatureSpec)
 
 FAMILIES = (volume, diversity, reciprocity, durations, timing, location, devices, account, sms_data, graph)
 EVENT_TABLES = ("calls", "sms")
@@ -161,10 +162,11 @@ def _compute(ctx: Context, tables: Tables, spec: FeatureSpec) -> pd.DataFrame:
     result = result.select(*KEY, "_seen", *spec.names)
     columns = {}
     for d in spec.features:
-        value = result[d.name].cast(d.dtype)
+        dtype = "string" if d.dtype == CATEGORY else d.dtype  # a category is its text
+        value = result[d.name].cast(dtype)
         if not tables.has(d.source):
-            value = ibis.null().cast(d.dtype)
+            value = ibis.null().cast(dtype)
         elif d.dtype == "int64" and d.source.split(".")[0].split("+")[0] in EVENT_TABLES:
             value = ibis.coalesce(value, 0)
-        columns[d.name] = ibis.ifelse(result._seen.notnull(), value, ibis.null().cast(d.dtype))
+        columns[d.name] = ibis.ifelse(result._seen.notnull(), value, ibis.null().cast(dtype))
     return result.select(*KEY, **columns).order_by(*KEY).to_pyarrow().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)

@@ -19,7 +19,7 @@ from functools import cached_property
 import ibis
 
 from fraudml.features.engine import Tables
-from fraudml.features.spec import FeatureDef
+from fraudml.features.spec import CATEGORY, FeatureDef
 from fraudml.tables import DAY_S, TABLES
 
 KEY = ["sid"]  # one snapshot: (msisdn, as_of) numbered by build_features
@@ -55,6 +55,11 @@ class Family:
     def real(self, name: str, description: str, unit: str, window: int | None = None, source: str | None = None) -> str:
         """Declare a real-valued feature (null when undefined, e.g. a share of no calls)."""
         return self._define(name, "float64", description, unit, window, source)
+
+    def category(self, name: str, description: str, source: str | None = None) -> str:
+        """Declare a categorical feature (text: a city, a plan); ``description`` names it in a reason, e.g.
+        "home city"."""
+        return self._define(name, CATEGORY, description, "", None, source)
 
     def part(self, table) -> None:
         """Add a table keyed by the snapshot id holding some of the declared features."""

@@ -15,7 +15,7 @@ import pyarrow as pa
 from fraudml.errors import InputError
 from fraudml.features.build import build_features, check_windows
 from fraudml.features.snapshots import make_snapshots
-from fraudml.features.spec import (DEFAULT_BURN_IN_DAYS, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS, FeatureSpec,
+from fraudml.features.spec import (CATEGORY, DEFAULT_BURN_IN_DAYS, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS, FeatureSpec,
                                   spec_path)
 from fraudml.tables import read_parquet, write_atomic
 
@@ -58,7 +58,8 @@ def feature_table_arrow(table: pd.DataFrame, spec: FeatureSpec) -> pa.Table:
     """The exact Arrow types of a feature table: as_of a date, label int8, features as the spec says."""
     fields = [pa.field("msisdn", pa.string()), pa.field("as_of", pa.date32()), pa.field("label", pa.int8()),
               pa.field("fraud_type", pa.string())]
-    fields += [pa.field(d.name, pa.int64() if d.dtype == "int64" else pa.float64()) for d in spec.features]
+    types = {"int64": pa.int64(), CATEGORY: pa.string()}
+    fields += [pa.field(d.name, types.get(d.dtype, pa.float64())) for d in spec.features]
     arrays = [pa.array(table["msisdn"], pa.string(), from_pandas=True),
               pa.array(table["as_of"].dt.date, pa.date32(), from_pandas=True),
               pa.array(table["label"], pa.int8(), from_pandas=True),

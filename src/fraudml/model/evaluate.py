@@ -64,10 +64,11 @@ def evaluate(bundle: ModelBundle, table: pd.DataFrame, split: Split | None, out_
         metrics["rules"] = report(scorers["rules"], same_rule_thresholds(rules.score(X[va], bundle.spec)),
                                   probabilities=False)
         seed = bundle.metadata.get("params", {}).get("seed", 0)
-        logistic = logistic_baseline(seed).fit(X[tr], y[tr])
-        scorers["logistic"] = logistic.predict_proba(X[te])[:, 1]
+        numeric = [j for j, name in enumerate(bundle.spec.names) if name not in bundle.spec.categorical]
+        logistic = logistic_baseline(seed).fit(X[tr][:, numeric], y[tr])  # category codes are not quantities
+        scorers["logistic"] = logistic.predict_proba(X[te][:, numeric])[:, 1]
         metrics["logistic"] = report(scorers["logistic"],
-                                     same_rule_thresholds(logistic.predict_proba(X[va])[:, 1]))
+                                     same_rule_thresholds(logistic.predict_proba(X[va][:, numeric])[:, 1]))
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 
 from fraudml.errors import InputError
 from fraudml.features.spec import FeatureSpec, spec_path
+from fraudml.model.inputs import encode_categories
 from fraudml.model.thresholds import ALERT, CLOSED, DECISIONS, REVIEW
 from fraudml.scoring.drift import DriftCounter, Reference
 from fraudml.scoring.numbers import EMPTY, REPEATED, known_numbers, read_numbers, select
@@ -70,10 +71,23 @@ def references(bundle) -> dict[str, Reference]:
     return {name: r if isinstance(r, Reference) else Reference.from_bundle(r) for name, r in ref.items()}
 
 
+def typical_values(bundle, refs: dict[str, Reference]) -> dict:
+    """What a reason compares a value with: its training median; for a categorical feature, the share of each
+    category's training numbers that were fraud."""
+    typical = {n: r.median for n, r in refs.items() if r.median is not None}
+    raw = getattr(bundle, "reference", None) or {}
+    for name in bundle.spec.categorical:
+        entry = raw.get(name)
+        if isinstance(entry, dict) and entry.get("fraud_share") is not None:
+            typical[name] = dict(zip(bundle.spec.categories.get(name, ()), entry["fraud_share"]))
+    return typical
+
+
 def check_spec(bundle, computed: FeatureSpec) -> None:
-    """Refuse a model trained on features other than those this code computes."""
-    trained = bundle.spec
-    if trained.hash != computed.hash:
+    """Refuse a model trained on features other than those this code computes (its categories aside: a feature
+    table's spec has none, the model learned them)."""
+    trained = bundle.spec.without_categories()
+    if trained.hash != computed.without_categories().hash:
         only_model = sorted(set(trained.names) - set(computed.names))
         only_code = sorted(set(computed.names) - set(trained.names))
         detail = ""
@@ -93,7 +107,7 @@ def check_model(bundle) -> None:
     check_spec(bundle, feature_spec(**settings(bundle.spec)))
 
 
-def score_frame(bundle, features: pd.DataFrame, typical: dict[str, float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score_frame(bundle, features: pd.DataFrame, typical: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score one chunk of feature rows: (scored rows without rank, rejects).
 
     A row whose features are all missing cannot be scored and becomes a reject.
@@ -143,13 +157,13 @@ def score_chunks(
     ones; ``numbers_in`` defaults to the feature rows seen plus those two.
     """
     refs = references(bundle)
-    typical = {n: r.median for n, r in refs.items() if r.median is not None}
+    typical = typical_values(bundle, refs)
     drift = DriftCounter(refs)
     scored, rejected = [], [] if rejects is None else [rejects]
     seen = 0
     for chunk in chunks:
         seen += len(chunk)
-        drift.add(chunk)
+        drift.add(encode_categories(chunk, bundle.spec))  # as the model sees it: an unseen category is missing
         s, r = score_frame(bundle, chunk, typical)
         scored.append(s)
         rejected.append(r)
