@@ -7,7 +7,12 @@ user table, ``idcard_cnt`` (numbers on the ID), ``arpu_202003`` (last month's
 spend) and ``city_name`` as a LightGBM categorical. Both are judged on the
 numbers live on 2020-04-01 (a March spend, the population fraudml's snapshots
 keep; docs/sichuan-model.md), with the same folds, the same train/validation cut
-inside each fold, the same LightGBM settings and early stopping.
+inside each fold, the same LightGBM settings (the Sichuan pipeline's,
+``configs/sichuan/params.yaml``, on one thread) and early stopping.
+
+**The pipeline** row is fraudml's own: the features of ``fraudml features``
+with the Sichuan pipeline's settings (``features.months``), trained by
+``fraudml.model.train.train`` (categories learned, calibrated) on each fold.
 
 Two evaluations:
 
@@ -18,12 +23,12 @@ Two evaluations:
   peer's inputs are the same in both shapes; fraudml's 3-month spend features
   are not.
 
-The fraudml variants are built from fraudml's own account features
-(``fraudml.ingest.sichuan.ingest_sichuan``, ``fraudml.features.build``), with
-the account's home city and county added as LightGBM categoricals where the
-variant says so, trained on snapshots of the full history, of the test shape,
-or of both. Figures are the mean over seeds of the mean over folds (PR-AUC,
-ROC-AUC), with the standard deviation over folds of the first seed.
+The other rows are the experiments that chose it: LightGBM on fraudml's own
+account features (three months of spend), with the account's home city and
+county as LightGBM categoricals where the row says so, trained on snapshots of
+the full history, of the test shape, or of both. Figures are the mean over
+seeds of the mean over folds (PR-AUC, ROC-AUC), with the standard deviation over
+folds of the first seed.
 """
 
 from __future__ import annotations
@@ -40,17 +45,19 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from fraudml.features.build import build_features
-from fraudml.features.snapshots import make_snapshots
+from fraudml.features.table import make_feature_file, read_features
 from fraudml.ingest.sichuan import ingest_sichuan
 from fraudml.model.crossval import fold_splits
-from fraudml.tables import read_table
+from fraudml.model.train import lightgbm_params, train
+from fraudml.params import load_params
 
-AS_OF = "2020-04-01"
+REPO = Path(__file__).resolve().parents[1]
+SICHUAN = load_params(REPO / "configs" / "sichuan" / "params.yaml")
+AS_OF = SICHUAN.features.as_of
 LAST_MONTH = "arpu_202003"
-LGB = {"objective": "binary", "metric": "average_precision", "verbosity": -1, "num_leaves": 31,
-       "learning_rate": 0.05, "min_child_samples": 20, "feature_fraction": 0.8, "bagging_fraction": 0.8,
-       "bagging_freq": 1, "deterministic": True, "force_row_wise": True, "num_threads": 1}
+PARAMS = SICHUAN.train.model_copy(update={"num_threads": 1})  # one thread: far faster on 5,000 rows
+LGB = lightgbm_params(PARAMS, np.zeros(1))
+PIPELINE = f"fraudml pipeline (configs/sichuan: months {SICHUAN.features.months}, city, county and plan categoricals)"
 ACCOUNT = ["numbers_on_id", "home_city_missing", "home_county_missing", "arpu_last_month", "arpu_mean_3m",
            "arpu_trend", "arpu_last_month_missing", "arpu_months_missing_3m"]
 ONE_MONTH_SAFE = ["numbers_on_id", "home_city_missing", "home_county_missing", "arpu_last_month"]
@@ -58,6 +65,8 @@ ONE_MONTH_SAFE = ["numbers_on_id", "home_city_missing", "home_county_missing", "
 CITY, COUNTY = ["home_city"], ["home_city", "home_county"]
 VARIANTS = {
     "peer: idcard_cnt, arpu_202003, city (categorical)": None,
+    "peer with LightGBM's own defaults (100 trees on train and validation)": "peer defaults",
+    PIPELINE: "pipeline",
     "fraudml today (account features, full history)": (ACCOUNT, [], "full"),
     "+ home city categorical": (ACCOUNT, CITY, "full"),
     "+ home city and county categoricals": (ACCOUNT, COUNTY, "full"),
@@ -78,14 +87,12 @@ def one_month_copy(data: Path, folder: Path) -> Path:
     return folder
 
 
-def live_features(data: Path) -> pd.DataFrame:
-    """fraudml's features of the numbers live at AS_OF, with the account's home city and county beside them."""
+def live_features(data: Path, months: int) -> tuple[pd.DataFrame, object]:
+    """fraudml's features of the numbers live at AS_OF (the shut-down, without a March spend, are left out)."""
     with tempfile.TemporaryDirectory() as tmp:
-        ingest_sichuan(data, tmp)
-        snaps = make_snapshots(tmp, as_of=AS_OF)  # the shut-down (no March spend) are left out
-        table, _ = build_features(tmp, snaps)
-        accounts = read_table(tmp, "accounts")[["msisdn", "home_city", "home_county"]]
-    return table.merge(accounts, on="msisdn", how="left")
+        ingest_sichuan(data, Path(tmp) / "world")
+        make_feature_file(Path(tmp) / "world", Path(tmp) / "features.parquet", as_of=AS_OF, months=months)
+        return read_features(Path(tmp) / "features.parquet")
 
 
 def peer_table(data: Path, msisdn: pd.Series) -> pd.DataFrame:
@@ -108,8 +115,36 @@ def fit(train: tuple, valid: tuple, categorical: list[str], seed: int) -> lgb.Bo
     """LightGBM with fraudml's Sichuan settings, stopped early on validation PR-AUC."""
     dtrain = lgb.Dataset(*train, categorical_feature=categorical or "auto", free_raw_data=False)
     dvalid = lgb.Dataset(*valid, reference=dtrain)
-    return lgb.train({**LGB, "seed": seed}, dtrain, 1000, valid_sets=[dvalid],
-                     callbacks=[lgb.early_stopping(100, verbose=False)])
+    return lgb.train({**LGB, "seed": seed}, dtrain, PARAMS.n_estimators, valid_sets=[dvalid],
+                     callbacks=[lgb.early_stopping(PARAMS.early_stopping_rounds, verbose=False)])
+
+
+def run_pipeline(pipeline: tuple, splits, seed: int) -> list[dict]:
+    """Per fold, the pipeline's model trained on the other folds, scoring the held-out fold from each shape."""
+    (full, spec), one = pipeline
+    y, rows = full["label"].to_numpy(dtype=float), []
+    for k, split in enumerate(splits):
+        bundle = train(full, spec, PARAMS.model_copy(update={"seed": seed}), split=split).bundle
+        for evaluation, table in (("cv", full), ("test shape", one)):
+            p = bundle.predict(table[split.test])
+            rows.append({"fold": k, "seed": seed, "evaluation": evaluation,
+                         "pr_auc": average_precision_score(y[split.test], p), "roc_auc": roc_auc_score(y[split.test], p)})
+    return rows
+
+
+def run_plain_peer(peer: pd.DataFrame, y: np.ndarray, splits, seed: int) -> list[dict]:
+    """The peer as a plain LightGBM: its default settings, no early stopping, trained on train and validation."""
+    rows = []
+    for k, split in enumerate(splits):
+        seen = split.train | split.valid
+        x = as_matrix(peer, ["idcard_cnt", LAST_MONTH], ["city"], {"city": sorted(peer.loc[seen, "city"].dropna().unique())})
+        model = lgb.train({"objective": "binary", "verbosity": -1, "seed": seed, "num_threads": 1},
+                          lgb.Dataset(x[seen], y[seen], categorical_feature=["city"]))
+        p = model.predict(x[split.test])
+        for evaluation in ("cv", "test shape"):  # the same three columns in both shapes
+            rows.append({"fold": k, "seed": seed, "evaluation": evaluation,
+                         "pr_auc": average_precision_score(y[split.test], p), "roc_auc": roc_auc_score(y[split.test], p)})
+    return rows
 
 
 def run(variant, full: pd.DataFrame, one: pd.DataFrame, peer: pd.DataFrame, splits, seed: int) -> list[dict]:
@@ -138,30 +173,39 @@ def run(variant, full: pd.DataFrame, one: pd.DataFrame, peer: pd.DataFrame, spli
 
 
 def main(argv=None) -> int:
-    repo = Path(__file__).resolve().parents[1]
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=repo / ".." / "shared" / "data" / "sichuan")
+    ap.add_argument("--data", type=Path, default=REPO / ".." / "shared" / "data" / "sichuan")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seeds", default="0,1,2", help="seeds of the folds and of LightGBM")
-    ap.add_argument("--out", type=Path, default=repo / "data" / "sichuan_peer.json")
+    ap.add_argument("--out", type=Path, default=REPO / "data" / "sichuan_peer.json")
     args = ap.parse_args(argv)
     if not (args.data / "train_user.csv").exists():
         print(f"{args.data / 'train_user.csv'} not found", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    full = live_features(args.data)
+    full, _ = live_features(args.data, months=3)
+    pipeline_full, spec = live_features(args.data, months=SICHUAN.features.months)
     with tempfile.TemporaryDirectory() as tmp:
-        one = live_features(one_month_copy(args.data, Path(tmp) / "one_month"))
-    one = one.set_index("msisdn").loc[full["msisdn"].to_numpy()].reset_index()  # same rows, same order
+        one_month = one_month_copy(args.data, Path(tmp) / "one_month")
+        one, _ = live_features(one_month, months=3)
+        pipeline_one, _ = live_features(one_month, months=SICHUAN.features.months)
+    same_rows = lambda table: table.set_index("msisdn").loc[full["msisdn"].to_numpy()].reset_index()  # noqa: E731
+    one, pipeline = same_rows(one), ((same_rows(pipeline_full), spec), same_rows(pipeline_one))
     peer = peer_table(args.data, full["msisdn"])
     print(f"{len(full)} live numbers, {int(full['label'].sum())} fraud; features in {time.perf_counter() - t0:.0f} s\n")
     print("coverage (non-null share), full history -> one month: " + ", ".join(
         f"{c} {full[c].notna().mean():.2f} -> {one[c].notna().mean():.2f}" for c in ACCOUNT if c in full) + "\n")
     results = []
     for seed in (int(s) for s in args.seeds.split(",")):
-        splits = fold_splits(full, args.folds, 0.2, seed)
+        splits = fold_splits(full, args.folds, PARAMS.valid_fraction, seed)
         for name, variant in VARIANTS.items():
-            results += [{"variant": name, **r} for r in run(variant, full, one, peer, splits, seed)]
+            if variant == "pipeline":
+                rows = run_pipeline(pipeline, splits, seed)
+            elif variant == "peer defaults":
+                rows = run_plain_peer(peer, full["label"].to_numpy(dtype=float), splits, seed)
+            else:
+                rows = run(variant, full, one, peer, splits, seed)
+            results += [{"variant": name, **r} for r in rows]
     df = pd.DataFrame(results)
     per_seed = df.groupby(["variant", "evaluation", "seed"], sort=False)[["pr_auc", "roc_auc"]].mean()
     mean = per_seed.groupby(["variant", "evaluation"], sort=False).mean()

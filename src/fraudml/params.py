@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from fraudml.errors import InputError
-from fraudml.features.spec import DEFAULT_LABEL_DELAY_DAYS
+from fraudml.features.spec import DEFAULT_BURN_IN_DAYS, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_MONTHS
 
 class Group(BaseModel):
     """A params group: unknown keys and values of the wrong type are errors."""
@@ -28,6 +28,7 @@ class SimulateParams(Group):
     preset: Literal["realistic", "sichuan"] = "realistic"
     subscribers: int = Field(20_000, ge=10)
     days: int = Field(60, ge=1)
+    fraud_share: float | None = Field(None, gt=0, lt=1)  # over the whole world; None: the preset's own
     seed: int = 7
 
 
@@ -36,6 +37,9 @@ class FeaturesParams(Group):
 
     snapshots: str | None = "weekly"
     as_of: str | None = None
+    burn_in_days: int = Field(DEFAULT_BURN_IN_DAYS, ge=0)  # a schedule's first snapshot has this much data before it
+    holdout_days: int = Field(0, ge=0)  # a schedule ends this many days before the end of the data
+    months: int = Field(DEFAULT_MONTHS, ge=1)  # complete months of spend and data use the monthly features read
     engine: Literal["duckdb", "spark"] = "duckdb"
     label_delay_days: int = Field(DEFAULT_LABEL_DELAY_DAYS, ge=0)
 

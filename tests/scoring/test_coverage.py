@@ -78,3 +78,17 @@ def test_strict_scoring_exits_with_status_2(full_history_model, world, as_of, fr
     status, output = fraudml_cli("score", "--model", tmp_path / "model", "--data", world, "--as-of", as_of.date(),
                                  "--out", out, "--show", "0")
     assert status in (0, 3) and "coverage:" in output and out.exists(), output
+
+
+def test_a_model_trained_for_one_month_of_spend_scores_the_test_shape_as_the_full_history(sichuan_data, tmp_path):
+    """The Sichuan pipeline's choice (configs/sichuan: features.months 1): trained on what a one-month file gives,
+    the model finds nothing missing in it, and ranks its numbers exactly as from the full eight months."""
+    ingest_sichuan(sichuan_data, tmp_path / "world")
+    make_feature_file(tmp_path / "world", tmp_path / "features.parquet", as_of=str(AS_OF.date()), months=1)
+    model = train(*read_features(tmp_path / "features.parquet"), FEW_TREES).bundle
+    assert "arpu_trend" not in model.spec.names
+    one_month = score_to_files(model, tmp_path / "one.parquet", data=one_month_copy(sichuan_data, tmp_path / "raw"),
+                               as_of=AS_OF.date(), data_format="sichuan", strict=True)
+    full = score_to_files(model, tmp_path / "full.parquet", data=sichuan_data, as_of=AS_OF.date(), data_format="sichuan")
+    assert one_month.coverage.empty
+    pd.testing.assert_frame_equal(one_month.result.scores, full.result.scores)

@@ -9,7 +9,7 @@ import typer
 
 from fraudml.cli.app import Command, app, console
 from fraudml.errors import InputError
-from fraudml.features.spec import DEFAULT_BURN_IN_DAYS, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS
+from fraudml.features.spec import DEFAULT_BURN_IN_DAYS, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_MONTHS, DEFAULT_WINDOWS
 
 
 def _windows(text: str) -> tuple[int, ...]:
@@ -29,6 +29,8 @@ def features(
     windows: str = typer.Option(",".join(map(str, DEFAULT_WINDOWS)), help="trailing windows in days"),
     label_delay_days: int = typer.Option(DEFAULT_LABEL_DELAY_DAYS, min=0, help="days until a fraud label is known: labels "
                                          "feed graph features only once this old (the params file's features.label_delay_days)"),
+    months: int = typer.Option(DEFAULT_MONTHS, min=1, help="complete months of spend and data use the monthly "
+                               "features read: 1 for data whose files hold one month (the params file's features.months)"),
     memory_limit: str = typer.Option(None, help="engine memory limit, e.g. 8GB (DuckDB spills to disk past it)"),
     threads: int = typer.Option(None, min=1, help="engine threads (default: all cores)"),
     active_days: int = typer.Option(None, min=1, help="snapshot only numbers with a call or SMS this many days before as_of "
@@ -55,8 +57,8 @@ def features(
     with console.status("computing snapshots and their features"):
         made = make_feature_file(data, out, snapshots=snapshots, as_of=as_of, active_days=active_days,
                                  burn_in_days=burn_in_days, holdout_days=holdout_days, allow_stale=allow_stale,
-                                 windows=_windows(windows), label_delay_days=label_delay_days, engine=engine,
-                                 memory_limit=memory_limit, threads=threads)
+                                 windows=_windows(windows), label_delay_days=label_delay_days, months=months,
+                                 engine=engine, memory_limit=memory_limit, threads=threads)
     console.print(f"wrote {made.rows:,} snapshots x {len(made.spec.features)} features to {out} (spec {made.spec.hash}; "
                   f"{made.positive:,} positive, {made.negative:,} negative, {made.unlabelled:,} unlabelled) "
                   f"in {time.perf_counter() - start:.1f}s")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ibis
 
-from fraudml.features.context import KEY, MONTHS, Context, Family
+from fraudml.features.context import KEY, Context, Family
 from fraudml.tables import DAY_S
 
 
@@ -58,22 +58,24 @@ def _holder(ctx: Context, family: Family) -> None:
 
 
 def _spend(ctx: Context, family: Family) -> None:
-    """Monthly spend (ARPU) of the last complete months: its level, trend and gaps."""
-    spend = ctx.complete_months("account_months", every_snapshot=True)
+    """Monthly spend (ARPU) of the last complete months: its level, and over two months or more its trend and gaps."""
+    spend, months = ctx.complete_months("account_months", every_snapshot=True), ctx.months
     in_last = spend.in_last
-    mean = family.real(f"arpu_mean_{MONTHS}m", f"mean monthly spend over the last {MONTHS} complete months", "yuan",
-                       source="account_months")
-    totals = spend.group_by(KEY).aggregate(**{
-        "_last": spend.arpu.max(where=in_last), "_prior": spend.arpu.mean(where=~in_last), "_known": spend.arpu.count(),
-        mean: spend.arpu.mean(),
-    })
-    family.part(totals.mutate(**{
+    totals = spend.group_by(KEY).aggregate(_last=spend.arpu.max(where=in_last), _prior=spend.arpu.mean(where=~in_last),
+                                           _known=spend.arpu.count(), _mean=spend.arpu.mean())
+    columns = {
         family.real("arpu_last_month", "spend in the last complete month before as_of", "yuan", source="account_months"):
             totals._last,
-        family.real("arpu_trend", f"spend in the last complete month minus the mean of the {MONTHS - 1} months before it",
-                    "yuan", source="account_months"): totals._last - totals._prior,
         family.count("arpu_last_month_missing", "1 when the last complete month has no spend recorded", "flag",
                      source="account_months"): totals._last.isnull().cast("int64"),
-        family.count(f"arpu_months_missing_{MONTHS}m", f"months without a recorded spend among the last {MONTHS} "
-                     "complete months", "months", source="account_months"): MONTHS - totals._known,
-    }))
+    }
+    if months > 1:  # a source of one month (the competition's test files) has no mean, trend or gaps to give
+        columns.update({
+            family.real(f"arpu_mean_{months}m", f"mean monthly spend over the last {months} complete months", "yuan",
+                        source="account_months"): totals._mean,
+            family.real("arpu_trend", f"spend in the last complete month minus the mean of the {months - 1} months "
+                        "before it", "yuan", source="account_months"): totals._last - totals._prior,
+            family.count(f"arpu_months_missing_{months}m", f"months without a recorded spend among the last {months} "
+                         "complete months", "months", source="account_months"): months - totals._known,
+        })
+    family.part(totals.mutate(**columns))

@@ -22,24 +22,27 @@ from fraudml.features import (account, devices, diversity, durations, graph, loc
                               volume)
 from fraudml.features.context import KEY, Context, unbound_context
 from fraudml.features.engine import Tables, close, connect, load_tables, register
-from fraudml.features.spec import (CATEGORY, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS, ID_COLUMNS, TARGET_COLUMNS,
-                                  FeatureSpec)
+from fraudml.features.spec import (CATEGORY, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_MONTHS, DEFAULT_WINDOWS, ID_COLUMNS,
+                                  TARGET_COLUMNS, FeatureSpec)
 
 FAMILIES = (volume, diversity, reciprocity, durations, timing, location, devices, account, sms_data, graph)
 EVENT_TABLES = ("calls", "sms")
 SNAPSHOTS_PER_PASS = 250_000  # about 12M calls a pass at 50 calls a number  # a count from these is 0, not missing, for a number that had no such event
 
 
-def feature_spec(windows=DEFAULT_WINDOWS, label_delay_days: int = DEFAULT_LABEL_DELAY_DAYS) -> FeatureSpec:
+def feature_spec(windows=DEFAULT_WINDOWS, label_delay_days: int = DEFAULT_LABEL_DELAY_DAYS,
+                 months: int = DEFAULT_MONTHS) -> FeatureSpec:
     """The features computed for these settings, without touching any data."""
-    return _spec(check_windows(windows), int(label_delay_days))
+    if int(months) < 1:
+        raise InputError(f"months must be at least 1, got {months}")
+    return _spec(check_windows(windows), int(label_delay_days), int(months))
 
 
 @lru_cache(maxsize=8)
-def _spec(windows: tuple[int, ...], label_delay_days: int) -> FeatureSpec:
-    ctx = unbound_context(windows, label_delay_days)
+def _spec(windows: tuple[int, ...], label_delay_days: int, months: int) -> FeatureSpec:
+    ctx = unbound_context(windows, label_delay_days, months)
     defs = tuple(d for family in FAMILIES for d in family.features(ctx).defs)
-    return FeatureSpec(defs, windows=windows, params={"label_delay_days": label_delay_days})
+    return FeatureSpec(defs, windows=windows, params={"label_delay_days": label_delay_days, "months": months})
 
 
 def check_windows(windows) -> tuple[int, ...]:
@@ -96,6 +99,7 @@ def build_features(
     *,
     windows=DEFAULT_WINDOWS,
     label_delay_days: int = DEFAULT_LABEL_DELAY_DAYS,
+    months: int = DEFAULT_MONTHS,
     engine: str = "duckdb",
     memory_limit: str | None = None,
     threads: int | None = None,
@@ -110,7 +114,7 @@ def build_features(
     """
     windows = check_windows(windows)
     snaps = check_snapshots(snapshots)
-    spec = feature_spec(windows, label_delay_days)
+    spec = feature_spec(windows, label_delay_days, months)
     con = connect(engine, memory_limit=memory_limit, threads=threads)
     tables = load_tables(con, data_dir)
     keyed = snaps[list(ID_COLUMNS)].assign(sid=np.arange(len(snaps), dtype="int64"))  # the row's place: one integer key
@@ -121,7 +125,7 @@ def build_features(
     computed = []
     for start in range(0, max(len(snaps), 1), per_pass):  # passes of consecutive rows: their results concatenate in order
         batch = s_all.filter((s_all.sid >= start) & (s_all.sid < start + per_pass)) if len(snaps) > per_pass else s_all
-        ctx = Context(tables, batch, windows, label_delay_days, shared=shared, as_of_range=as_of_range)
+        ctx = Context(tables, batch, windows, label_delay_days, spec.months, shared=shared, as_of_range=as_of_range)
         computed.append(steady(_compute(ctx, tables, spec), spec.names))
         ctx.release()
     for intermediate in shared.values():

@@ -15,6 +15,7 @@ from fraudml.errors import InputError
 
 DEFAULT_WINDOWS = (1, 7, 30)  # trailing windows, in days
 DEFAULT_LABEL_DELAY_DAYS = 7  # a fraud label is known this many days after the fact
+DEFAULT_MONTHS = 3  # complete months of spend and data use the monthly features read
 DEFAULT_BURN_IN_DAYS = 7  # a snapshot schedule's first as_of has at least a week of data before it
 
 # columns of a feature table that are not features
@@ -64,6 +65,11 @@ class FeatureSpec:
         """Days after which a fraud label is known: graph features use only labels this old, and a time split
         keeps this gap between its parts."""
         return int(self.params.get("label_delay_days", DEFAULT_LABEL_DELAY_DAYS))
+
+    @property
+    def months(self) -> int:
+        """Complete months of spend and data use the monthly features read (1 for sources of one month)."""
+        return int(self.params.get("months", DEFAULT_MONTHS))
 
     @property
     def hash(self) -> str:

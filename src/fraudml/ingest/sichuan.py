@@ -198,7 +198,7 @@ def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = Fal
     try:
         results = []
         for table, path in files.items():
-            canonical = fmt.to_canonical(table, read_raw(path, table))  # the raw text is freed here
+            canonical = fmt.to_canonical(table, read_raw(path, table), path.name)  # the raw text is freed here
             for name in list(canonical):  # popped one by one, so each is freed once validated
                 df = canonical.pop(name)
                 if key is not None:

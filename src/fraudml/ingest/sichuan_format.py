@@ -18,6 +18,8 @@ MISSING_TOKENS = ("", "\\N", "NULL", "null", "NaN", "nan")
 UNCLASSIFIED_APP = "(unclassified)"
 # LabelEncoder county codes in the train user file use 0 for a missing county
 MISSING_COUNTY_CODE = "0"
+# the raw files name a county (金牛分公司); a copy may hold a number instead, one file's own code for it
+COUNTY_CODE = re.compile(r"^\d+$")
 
 COLUMNS = {
     "user": ("phone_no_m", "city_name", "county_name", "idcard_cnt"),
@@ -64,18 +66,27 @@ def month_from_arpu_column(column: str) -> str:
     return f"{match[1]}-{match[2]}"
 
 
-def user_to_canonical(user: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The user table as accounts, account_months (when it has arpu_YYYYMM columns) and
-    labels (when it has a label column)."""
+def file_county(county: pd.Series, source: str) -> pd.Series:
+    """County names as they are; a county given as a number is that file's own code (a label encoding, see
+    docs/sichuan.md): it is qualified with the file's name, ``train_user.csv#94``, so that it never equals another
+    file's code for another county."""
+    county = county.mask(county == MISSING_COUNTY_CODE)
+    coded = county.str.fullmatch(COUNTY_CODE.pattern).fillna(False).astype(bool)
+    return county.mask(coded, source + "#" + county)
+
+
+def user_to_canonical(user: pd.DataFrame, source: str = "user.csv") -> dict[str, pd.DataFrame]:
+    """The user table (read from the file named ``source``) as accounts, account_months (when it has
+    arpu_YYYYMM columns) and labels (when it has a label column)."""
     msisdn = blank_to_null(user["phone_no_m"])
-    county = blank_to_null(user["county_name"])
+    county = file_county(blank_to_null(user["county_name"]), source)
     tables = {
         "accounts": pd.DataFrame(
             {
                 "msisdn": msisdn,
                 "numbers_on_id": blank_to_null(user["idcard_cnt"]),
                 "home_city": blank_to_null(user["city_name"]),
-                "home_county": county.mask(county == MISSING_COUNTY_CODE),
+                "home_county": county,
             }
         )
     }
@@ -136,10 +147,11 @@ def app_to_app_usage(app: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def to_canonical(table: str, raw: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Raw table ``table`` (user, voc, sms or app) as canonical tables, values still text."""
+def to_canonical(table: str, raw: pd.DataFrame, source: str = "") -> dict[str, pd.DataFrame]:
+    """Raw table ``table`` (user, voc, sms or app), read from the file named ``source``, as canonical tables,
+    values still text."""
     if table == "user":
-        return user_to_canonical(raw)
+        return user_to_canonical(raw, source or "user.csv")
     if table == "voc":
         return {"calls": voc_to_calls(raw)}
     if table == "sms":

@@ -194,7 +194,7 @@ def closed_rows(closed: pd.DataFrame | None, ranked: int) -> pd.DataFrame:
 
 def settings(spec: FeatureSpec) -> dict:
     """The feature settings a model was trained with, to build the same features for it."""
-    return {"windows": spec.windows, "label_delay_days": spec.label_delay_days}
+    return {"windows": spec.windows, "label_delay_days": spec.label_delay_days, "months": spec.months}
 
 
 def feature_chunks(
