@@ -11,7 +11,8 @@ import pytest
 PROJECT = Path(__file__).resolve().parents[1]
 DVC = Path(sys.executable).with_name("dvc")
 OUTS = ("data/world/part", "data/features.parquet", "data/features.spec.json", "models/fraudml/model.txt",
-        "data/evaluation/metrics.json")
+        "data/evaluation/metrics.json", "data/scores.parquet", "data/scores.rejects.parquet", "data/scores.drift.json",
+        "data/backtest/metrics.json")
 
 
 def dvc(folder: Path, *args: str) -> str:
@@ -41,13 +42,15 @@ def changed_stages(folder: Path) -> set[str]:
 
 
 @pytest.mark.parametrize("edited, stages", [
-    ("src/fraudml/tables.py", {"simulate", "features"}),
+    ("src/fraudml/tables.py", {"simulate", "features", "score", "backtest"}),
     ("src/fraudml/validation.py", {"simulate"}),
     ("src/fraudml/simulate/world.py", {"simulate"}),
-    ("src/fraudml/features/spec.py", {"features", "train", "evaluate"}),
-    ("src/fraudml/features/account.py", {"features"}),
+    ("src/fraudml/features/spec.py", {"features", "train", "evaluate", "score"}),
+    ("src/fraudml/features/account.py", {"features", "score"}),
     ("src/fraudml/params.py", {"train", "evaluate"}),
-    ("src/fraudml/model/train.py", {"train", "evaluate"}),
+    ("src/fraudml/model/train.py", {"train", "evaluate", "score"}),
+    ("src/fraudml/scoring/drift.py", {"score"}),
+    ("src/fraudml/scoring/backtest.py", {"score", "backtest"}),
 ])
 def test_an_edit_to_a_module_reruns_the_stages_that_use_it(pipeline, edited, stages):
     assert changed_stages(pipeline) == set(), "the copy should start up to date"

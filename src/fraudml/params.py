@@ -14,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from fraudml.errors import InputError
-from fraudml.features.spec import DEFAULT_LABEL_DELAY_DAYS
+from fraudml.features.spec import DEFAULT_LABEL_DELAY_DAYS, DEFAULT_MONTHS
 
 class Group(BaseModel):
     """A params group: unknown keys and values of the wrong type are errors."""
@@ -26,8 +26,9 @@ class SimulateParams(Group):
     """``simulate:``: the built-in synthetic operator (``fraudml simulate``)."""
 
     preset: Literal["realistic", "sichuan"] = "realistic"
-    subscribers: int = Field(20_000, ge=10)
-    days: int = Field(60, ge=1)
+    subscribers: int = Field(30_000, ge=10)
+    days: int = Field(168, ge=1)
+    fraud_share: float | None = Field(0.1, gt=0, lt=1)  # over the whole world; None: the preset's own
     seed: int = 7
 
 
@@ -36,6 +37,9 @@ class FeaturesParams(Group):
 
     snapshots: str | None = "weekly"
     as_of: str | None = None
+    burn_in_days: int = Field(91, ge=0)  # a schedule's first snapshot has this much data before it
+    holdout_days: int = Field(14, ge=0)  # a schedule ends this many days before the end of the data
+    months: int = Field(DEFAULT_MONTHS, ge=1)  # complete months of spend and data use the monthly features read
     engine: Literal["duckdb", "spark"] = "duckdb"
     label_delay_days: int = Field(DEFAULT_LABEL_DELAY_DAYS, ge=0)
 
@@ -52,8 +56,8 @@ class TrainParams(Group):
     bagging_fraction: float = Field(0.8, gt=0, le=1)
     class_weight: Literal["balanced"] | None = None  # "balanced" weighs fraud up; it did not help PR-AUC (docs/model.md)
     seed: int = 0
-    valid_fraction: float = Field(0.2, gt=0, lt=1)
-    test_fraction: float = Field(0.2, gt=0, lt=1)
+    valid_fraction: float = Field(0.15, gt=0, lt=1)
+    test_fraction: float = Field(0.35, gt=0, lt=1)
     alert_budget_per_day: int | None = Field(50, ge=1)
     target_precision: float | None = Field(None, gt=0, le=1)
     calibration: Literal["platt", "isotonic"] = "platt"
@@ -73,6 +77,12 @@ class EvaluateParams(Group):
     baselines: bool = True  # the rules baseline and a logistic regression beside the model
 
 
+class ScoreParams(Group):
+    """``score:``: the batch the pipeline scores and backtests."""
+
+    as_of: str | None = "2020-06-17"
+
+
 class Params(Group):
     """A whole params file: every group is optional."""
 
@@ -80,6 +90,7 @@ class Params(Group):
     features: FeaturesParams = FeaturesParams()
     train: TrainParams = TrainParams()
     evaluate: EvaluateParams = EvaluateParams()
+    score: ScoreParams = ScoreParams()
 
 
 def project_params_file() -> Path:

@@ -31,6 +31,8 @@ def test_catalogue_is_written(fraudml_cli, tmp_path):
     (["--out", "x.parquet"], "needs --data DIR and --out FILE"),
     (["--snapshots", "weekly", "--as-of", "2024-01-01"], "either --as-of DATE or --snapshots SPEC"),
     (["--as-of", "2024-03-31", "--windows", "7,x"], "--windows '7,x'"),
+    (["--as-of", "2031-01-01"], "as_of 2031-01-01 is 2,467 days after the data's last activity (2024-03-30 10:00)"),
+    (["--as-of", "2024-03-30"], "as_of 2024-03-30: no number has any activity before it"),
 ])
 def test_bad_options_say_what_is_wrong(fraudml_cli, tmp_path, args, message):
     data = write_world(tmp_path / "data", calls=[call("a", "x", "out", "2024-03-30 10:00:00")])

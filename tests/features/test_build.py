@@ -22,7 +22,9 @@ def test_spec_has_a_sensible_number_of_described_features_in_every_family():
     assert 80 <= len(spec.features) <= 150
     assert len(set(spec.names)) == len(spec.names)
     assert {d.family for d in spec.features} == {m.__name__.rsplit(".", 1)[1] for m in FAMILIES}
-    assert all(d.description and d.unit and d.dtype in ("int64", "float64") for d in spec.features)
+    assert all(d.description and d.unit and d.dtype in ("int64", "float64") for d in spec.features if d.name not in
+               spec.categorical)
+    assert spec.categorical == ["home_city", "home_county", "plan"]  # text: a category has no unit
 
 
 def test_windows_and_label_delay_change_the_spec_hash():
@@ -30,6 +32,14 @@ def test_windows_and_label_delay_change_the_spec_hash():
     assert feature_spec((1, 7, 14, 30)).hash != base.hash and "calls_out_w14" in feature_spec((1, 7, 14, 30)).names
     assert feature_spec(label_delay_days=14).hash != base.hash
     assert feature_spec((30, 7, 1)).hash == base.hash
+
+
+def test_one_month_of_monthly_history_leaves_out_what_one_month_cannot_give():
+    one = feature_spec(months=1)
+    assert one.hash != feature_spec().hash and one.months == 1
+    assert set(feature_spec().names) - set(one.names) == {"arpu_mean_3m", "arpu_trend", "arpu_months_missing_3m",
+                                                          "data_mb_mean_3m"}
+    assert "arpu_mean_2m" in feature_spec(months=2).names
 
 
 @pytest.mark.slow

@@ -83,6 +83,9 @@ def test_train_user_counts(train_user):
     accounts = read_table(out, "accounts")
     assert len(accounts) == accounts["msisdn"].nunique() == 6106
     assert accounts["home_city"].isna().sum() == 289 and accounts["home_county"].isna().sum() == 289  # county code 0
+    # the other codes are this file's own label encoding: qualified with its name, never equal to another file's
+    assert accounts["home_county"].dropna().str.fullmatch(r"train_user\.csv#\d+").all()
+    assert accounts["home_county"].nunique() == 181
     months = read_table(out, "account_months")
     assert len(months) == 6106 * 8
     assert months["month"].nunique() == 8

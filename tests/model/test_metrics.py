@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from fraudml.model.metrics import (alerts_per_day, brier, flatten, macro_f1_at, pr_auc, precision_recall_at,
-                                   recall_at_precision, recall_by_fraud_type, roc_auc)
+from fraudml.model.metrics import (alerts_per_day, brier, flatten, macro_f1_at, pr_auc, pr_auc_interval,
+                                   precision_recall_at, recall_at_precision, recall_by_fraud_type, roc_auc)
 
 y = np.array([1, 0, 1, 0, 0, 1.0])
 s = np.array([0.9, 0.8, 0.7, 0.4, 0.2, 0.1])
@@ -43,3 +43,18 @@ def test_recall_by_fraud_type_and_alerts_per_day():
 def test_flatten_keeps_numbers_only():
     assert flatten({"model": {"pr_auc": 0.5, "by": {"a": 1}, "none": None}, "kind": "time"}) == \
         {"model.pr_auc": 0.5, "model.by.a": 1.0}
+
+
+def test_the_pr_auc_interval_brackets_the_pr_auc_and_resamples_numbers_whole():
+    rng = np.random.default_rng(0)
+    y = (rng.random(2000) < 0.1).astype(float)
+    scores = np.round(rng.random(2000) + 0.4 * y, 2)  # ties, as calibrated scores have
+    low, high = pr_auc_interval(y, scores)
+    assert low < pr_auc(y, scores) < high and high - low < 0.15
+    assert pr_auc_interval(y, scores) == (low, high)  # seeded: the same interval every run
+    numbers = np.repeat(np.arange(200), 10)  # ten rows a number, resampled together: a wider interval
+    wide = pr_auc_interval(np.repeat(y[:200], 10), np.repeat(scores[:200], 10), numbers)
+    narrow = pr_auc_interval(np.repeat(y[:200], 10), np.repeat(scores[:200], 10))
+    assert wide[1] - wide[0] > narrow[1] - narrow[0]
+    assert pr_auc_interval(y, y * 2 + scores) == (1.0, 1.0)  # every resample ranked perfectly
+    assert pr_auc_interval(np.zeros(10), np.arange(10.0)) is None

@@ -4,10 +4,12 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fraudml.scoring.drift import DriftCounter, Reference, drifted, psi
+from fraudml.features.spec import FeatureDef, FeatureSpec
+from fraudml.scoring.drift import DriftCounter, Reference, coverage_line, coverage_moved, drifted, psi, psi_line
 
 
 def test_psi_by_hand():
@@ -60,7 +62,8 @@ def test_reference_from_a_bundle_entry_bins_like_training():
 
     rng = np.random.default_rng(1)
     train = np.where(rng.random(3000) < 0.1, np.nan, rng.exponential(5, 3000))
-    entry = reference_distributions(train[:, None], ["x"])["x"]
+    spec = FeatureSpec((FeatureDef("x", "float64", "volume", "x"),))
+    entry = reference_distributions(train[:, None], spec, np.zeros(3000), np.arange(3000))["x"]
     ref = Reference.from_bundle(entry)
     assert math.isclose(ref.median, np.nanmedian(train))
     assert math.isclose(Reference.from_bundle({**entry, "median": None}).median, np.nanmedian(train))
@@ -70,3 +73,27 @@ def test_reference_from_a_bundle_entry_bins_like_training():
     counts = counter.counts["x"]
     assert counts[0] == 2 and counts[-2] == 1 and counts[-1] == 1 and counts.sum() == 4
     assert np.allclose(ref.shares, np.append(np.asarray(entry["shares"]) * 0.9, 0.1), atol=0.02)
+
+
+def test_coverage_names_the_features_whose_non_null_share_moved_or_vanished():
+    table = pd.DataFrame({
+        "feature": ["arpu_trend", "calls_out_w7", "steady", "gone_rare", "new", "never"],
+        "psi": [1.9, 0.1, 0.0, 0.3, 5.0, 0.0],
+        "missing_train": [0.05, 0.0, 0.1, 0.9, 1.0, 1.0],
+        "missing_batch": [1.0, 0.25, 0.35, 1.0, 0.0, 1.0],
+    })
+    moved = coverage_moved(table)
+    # 0.95 -> 0 and 0 -> 1 move by more than 0.3; 0.1 -> 0 is gone entirely; 1.0 -> 0.75 and 0.9 -> 0.65 do not
+    assert moved["feature"].tolist() == ["new", "arpu_trend", "gone_rare"]
+    assert moved[["train", "batch"]].to_numpy().ravel().tolist() == pytest.approx([0.0, 1.0, 0.95, 0.0, 0.1, 0.0])
+    assert coverage_line(moved) == ("3 features present in a share of rows unlike training (by more than 30 points, "
+                                    "or entirely missing): new 0% -> 100%, arpu_trend 95% -> 0%, gone_rare 10% -> 0%")
+    assert coverage_line(moved.head(0)) is None
+
+
+def test_the_drift_line_names_five_features_and_counts_the_rest():
+    table = pd.DataFrame({"feature": [f"f{i}" for i in range(8)], "psi": [2.0, 1.5, 1.0, 0.9, 0.8, 0.7, 0.3, 0.1],
+                          "missing_train": 0.0, "missing_batch": 0.0})
+    assert psi_line(table) == ("PSI above 0.25 for 7 features: f0 2.00, f1 1.50, f2 1.00, f3 0.90, f4 0.80 "
+                               "and 2 more")
+    assert psi_line(table.tail(1)) is None

@@ -16,12 +16,12 @@ pytestmark = pytest.mark.slow
 SERVER_START_S = 180
 
 
-def feature_rows(feature_file, names, numbers=None) -> pd.DataFrame:
-    """Feature rows as a client sends them: msisdn and the features as floats."""
+def feature_rows(feature_file, spec, numbers=None) -> pd.DataFrame:
+    """Feature rows as a client sends them: msisdn, the features as floats and the categorical ones as text."""
     table = pd.read_parquet(feature_file)
     if numbers is not None:
         table = table.set_index("msisdn").loc[numbers].reset_index()
-    return table[["msisdn", *names]].astype({n: "float64" for n in names})
+    return table[["msisdn", *spec.names]].astype({n: "float64" for n in spec.names if n not in spec.categorical})
 
 
 def test_scores_equal_the_mlflow_pyfunc_model(fraudml_cli, champion, bundle_dir, feature_file, tmp_path):
@@ -31,8 +31,7 @@ def test_scores_equal_the_mlflow_pyfunc_model(fraudml_cli, champion, bundle_dir,
     status, err = fraudml_cli("score", "--model", champion, "--features", feature_file, "--out", out)
     assert status in (0, 3), err
     scores = pd.read_parquet(out)
-    names = ModelBundle.load(bundle_dir).spec.names
-    rows = feature_rows(feature_file, names, scores["msisdn"])
+    rows = feature_rows(feature_file, ModelBundle.load(bundle_dir).spec, scores["msisdn"])
     pyfunc = np.asarray(mlflow.pyfunc.load_model(champion).predict(rows), dtype="float64")
     np.testing.assert_array_equal(scores["score"].to_numpy(), pyfunc)
 
@@ -51,7 +50,7 @@ def test_mlflow_serves_the_champion_over_http(champion, bundle_dir, feature_file
         "/ping", timeout_s=SERVER_START_S,
         env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true", "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"},
     )
-    rows = feature_rows(feature_file, bundle.spec.names).head(20)
+    rows = feature_rows(feature_file, bundle.spec).head(20)
     body = {"dataframe_split": json.loads(rows.to_json(orient="split", index=False))}
     answer = post(f"{url}/invocations", body)
     np.testing.assert_allclose(np.asarray(answer["predictions"], dtype="float64"), bundle.predict(rows), rtol=1e-12)

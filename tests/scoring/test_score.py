@@ -69,15 +69,20 @@ def test_score_chunks_ranks_across_chunks_and_accounts_for_every_number():
     bundle = LinearBundle()
     chunks = [features([["a", None, 10.0, 0.0], ["b", None, None, None]]), features([["c", None, 90.0, 0.0], ["d", None, 40.0, 0.0]])]
     early = pd.DataFrame({"msisdn": ["e"], "reason": ["listed more than once"]})
+    closed = pd.DataFrame({"msisdn": ["z", "f"], "reason": ["closed on 2020-02-01", "not in use: no call or SMS before as_of"]})
     seen = []
-    result = score_chunks(bundle, iter(chunks), rejects=early, on_chunk=seen.append)
+    result = score_chunks(bundle, iter(chunks), rejects=early, closed=closed, on_chunk=seen.append)
     assert seen == [2, 2]
     assert result.scores.columns.tolist() == SCORES.names
-    assert result.scores[["msisdn", "rank"]].values.tolist() == [["c", 1], ["d", 2], ["a", 3]]
+    # the closed come after every scored number, in msisdn order, with no score and their reason
+    assert result.scores[["msisdn", "rank", "decision"]].values.tolist() == [
+        ["c", 1, "alert"], ["d", 2, "pass"], ["a", 3, "pass"], ["f", 4, "closed"], ["z", 5, "closed"]]
+    assert result.scores["score"].isna().tolist() == [False, False, False, True, True]
+    assert result.scores.loc[4, "reason_1"] == "closed on 2020-02-01"
     assert (result.scores["model_version"] == "7").all()
-    assert result.numbers_in == 5 == result.scored + result.rejected
+    assert result.numbers_in == 7 == result.scored + result.closed + result.rejected
     assert sorted(result.rejects["msisdn"]) == ["b", "e"]
-    assert result.summary().startswith("numbers in 5 = scored 3 + rejected 2 (alert 1, review 0, pass 2)")
+    assert result.summary() == "numbers in 7 = scored 3 (alert 1, review 0, pass 2) + closed 2 + rejected 2"
     assert set(result.drift["feature"]) == {"calls_out_w7", "night_share_w7"}
 
 

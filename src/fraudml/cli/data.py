@@ -48,6 +48,8 @@ def simulate(
     days: int = typer.Option(30, min=1, help="days of activity"),
     seed: int = typer.Option(0, help="random seed: the same seed gives the same world"),
     start: str = typer.Option("2020-01-01", help="first day of the world (YYYY-MM-DD)"),
+    fraud_share: float | None = typer.Option(None, min=0, max=1, help="share of the subscribers that are fraud SIMs "
+                                             "over the whole world [default: the preset's]"),
     format: DataFormat = typer.Option(DataFormat.canonical, "--format", help="canonical Parquet tables, or the Sichuan competition's CSV files"),
 ) -> None:
     """Simulate a synthetic operator world (the built-in data)."""
@@ -58,7 +60,9 @@ def simulate(
         raise InputError(f"--start {start!r} is not a date (YYYY-MM-DD)")
     began = time.perf_counter()
     with console.status(f"simulating {subscribers:,} subscribers over {days} days"):
-        world = build_world(preset=preset.value, subscribers=subscribers, days=days, seed=seed, start=start)
+        overrides = {} if fraud_share is None else {"fraud_share": fraud_share}
+        world = build_world(preset=preset.value, subscribers=subscribers, days=days, seed=seed, start=start,
+                            **overrides)
     tables = world.tables
     write_truth(world.truth, out)  # for evaluation only: no stage reads it
     if format is DataFormat.sichuan:

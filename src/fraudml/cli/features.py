@@ -9,7 +9,7 @@ import typer
 
 from fraudml.cli.app import Command, app, console
 from fraudml.errors import InputError
-from fraudml.features.spec import DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS
+from fraudml.features.spec import DEFAULT_BURN_IN_DAYS, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_MONTHS, DEFAULT_WINDOWS
 
 
 def _windows(text: str) -> tuple[int, ...]:
@@ -29,10 +29,18 @@ def features(
     windows: str = typer.Option(",".join(map(str, DEFAULT_WINDOWS)), help="trailing windows in days"),
     label_delay_days: int = typer.Option(DEFAULT_LABEL_DELAY_DAYS, min=0, help="days until a fraud label is known: labels "
                                          "feed graph features only once this old (the params file's features.label_delay_days)"),
+    months: int = typer.Option(DEFAULT_MONTHS, min=1, help="complete months of spend and data use the monthly "
+                               "features read: 1 for data whose files hold one month (the params file's features.months)"),
     memory_limit: str = typer.Option(None, help="engine memory limit, e.g. 8GB (DuckDB spills to disk past it)"),
     threads: int = typer.Option(None, min=1, help="engine threads (default: all cores)"),
     active_days: int = typer.Option(None, min=1, help="snapshot only numbers with a call or SMS this many days before as_of "
                                     "(default: any time before)"),
+    burn_in_days: int = typer.Option(DEFAULT_BURN_IN_DAYS, min=0, help="a schedule's first snapshot has this many days "
+                                     "of data before it: the features see a full history"),
+    holdout_days: int = typer.Option(0, min=0, help="a schedule leaves this many days at the end of the data without "
+                                     "snapshots (a later batch to score)"),
+    allow_stale: bool = typer.Option(False, "--allow-stale", help="build features for an as_of the data cannot support "
+                                     "(before any activity, or past its end by more than the longest window)"),
     catalogue: Path = typer.Option(None, "--catalogue", help="write the feature catalogue (Markdown) here instead"),
 ) -> None:
     """Build point-in-time features: one row per (msisdn, as_of) snapshot, from events strictly before as_of."""
@@ -48,8 +56,9 @@ def features(
     start = time.perf_counter()
     with console.status("computing snapshots and their features"):
         made = make_feature_file(data, out, snapshots=snapshots, as_of=as_of, active_days=active_days,
-                                 windows=_windows(windows), label_delay_days=label_delay_days, engine=engine,
-                                 memory_limit=memory_limit, threads=threads)
+                                 burn_in_days=burn_in_days, holdout_days=holdout_days, allow_stale=allow_stale,
+                                 windows=_windows(windows), label_delay_days=label_delay_days, months=months,
+                                 engine=engine, memory_limit=memory_limit, threads=threads)
     console.print(f"wrote {made.rows:,} snapshots x {len(made.spec.features)} features to {out} (spec {made.spec.hash}; "
                   f"{made.positive:,} positive, {made.negative:,} negative, {made.unlabelled:,} unlabelled) "
                   f"in {time.perf_counter() - start:.1f}s")

@@ -1,7 +1,9 @@
 """``fraudml score``: ranked alerts with reasons for the numbers of a data folder, every number accounted for.
 
-Exit status: 0 every number scored; 3 some numbers rejected (listed in the
-rejects file); 2 bad input or a model that does not fit the features (nothing written).
+Exit status: 0 every number scored or closed; 3 some numbers rejected (listed in
+the rejects file); 2 bad input, an as_of the data cannot support, or a model that
+does not fit the features (nothing written); with ``--strict`` also a batch whose
+features' coverage moved from training (only the drift report is written).
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ def _show_top(scores, n: int) -> None:
     for col in ("rank", "msisdn", "score", "decision", "reason_1"):
         table.add_column(col, justify="right" if col in ("rank", "score") else "left")
     for row in top.itertuples():
-        table.add_row(str(row.rank), str(row.msisdn), f"{row.score:.3f}", str(row.decision), str(row.reason_1 or ""))
+        score = "" if row.score != row.score else f"{row.score:.3f}"  # a closed number has no score (NaN)
+        table.add_row(str(row.rank), str(row.msisdn), score, str(row.decision), str(row.reason_1 or ""))
     console.print(table)
 
 
@@ -54,10 +57,13 @@ def score(
     features: Path | None = typer.Option(None, "--features", help="score a feature table already built (instead of --data and --as-of)"),
     chunk_size: int = typer.Option(100_000, "--chunk-size", min=1, help="numbers per chunk (bounds memory)"),
     show: int = typer.Option(10, "--show", min=0, help="print this many of the top-ranked numbers"),
+    allow_stale: bool = typer.Option(False, "--allow-stale", help="score as of a date the data cannot support "
+                                     "(before any activity, or past its end by more than the longest window)"),
+    strict: bool = typer.Option(False, "--strict", help="refuse the batch (exit 2, no scores) when a feature's "
+                                "coverage moved from training by more than the margin, or the batch lacks it"),
 ) -> None:
     """Score numbers: calibrated score, rank, decision and top reasons, one row per number."""
     from fraudml.scoring.batch import score_to_files
-    from fraudml.scoring.drift import WARN_PSI
     from fraudml.scoring.output import drift_path, rejects_path, rings_path
     from fraudml.tracking import load_bundle
 
@@ -67,6 +73,7 @@ def score(
         task = bar.add_task("scoring", total=None)
         batch = score_to_files(bundle, out, data=data, as_of=as_of.date() if as_of else None, features=features,
                                data_format=format.value, numbers=numbers, engine=engine.value, chunk_size=chunk_size,
+                               allow_stale=allow_stale, strict=strict,
                                on_start=lambda total: bar.update(task, total=total),
                                on_chunk=lambda n: bar.advance(task, n))
     for ingested in batch.ingested:
@@ -77,9 +84,8 @@ def score(
     console.print(f"{result.summary()}; wrote {out} in {time.perf_counter() - start:.1f}s", highlight=False)
     if len(batch.rings.table):
         console.print(f"rings: {batch.rings.summary()} (see {rings_path(out)})", highlight=False)
-    if batch.drifted:
-        console.print(f"[yellow]drift:[/] PSI above {WARN_PSI} for {', '.join(batch.drifted)} (see {drift_path(out)})",
-                      highlight=False)
+    for kind, line in batch.warnings().items():
+        console.print(f"[yellow]{kind}:[/] {line} (see {drift_path(out)})", highlight=False)
     if result.rejected:
         reasons = result.rejects["reason"].value_counts()
         console.print(f"[yellow]rejected:[/] {'; '.join(f'{why}: {n:,}' for why, n in reasons.items())} "

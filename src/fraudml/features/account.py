@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ibis
 
-from fraudml.features.context import KEY, MONTHS, Context, Family
+from fraudml.features.context import KEY, Context, Family
 from fraudml.tables import DAY_S
 
 
@@ -23,7 +23,11 @@ def features(ctx: Context) -> Family:
 
 
 def _holder(ctx: Context, family: Family) -> None:
-    """The account itself: its age, its ID card, whether it is closed, where it was opened."""
+    """The account itself: its age, its ID card, whether it is closed, where it was opened and on which plan.
+
+    The home city, home county and plan are categories: a model learns each value's own risk, and a value it
+    never saw in training scores as missing.
+    """
     snapshots, accounts = ctx.snapshots, ctx.tables["accounts"]
     # numbers on the same ID card: the source's own count, else the accounts on that ID open before as_of
     own = snapshots.join(accounts, "msisdn")
@@ -33,7 +37,7 @@ def _holder(ctx: Context, family: Family) -> None:
     held = with_peers.group_by([*KEY, "as_of"]).aggregate(
         _peers=with_peers.peer.nunique(), _given=with_peers.numbers_on_id.max(), _activated=with_peers.activated_at.max(),
         _closed=with_peers.closed_at.max(), _home=with_peers.home_city.max(), _county=with_peers.home_county.max(),
-        _holder=with_peers.id_holder.max())
+        _plan=with_peers.plan.max(), _holder=with_peers.id_holder.max())
     # a float numerator: Spark reads a literal 86400.0 as a decimal and would round the quotient to 6 places
     age = (held.as_of.epoch_seconds() - held._activated.epoch_seconds()).cast("float64") / DAY_S
     family.part(held.mutate(**{
@@ -47,26 +51,31 @@ def _holder(ctx: Context, family: Family) -> None:
             held._home.isnull().cast("int64"),
         family.count("home_county_missing", "1 when the account has no home county", "flag"):
             held._county.isnull().cast("int64"),
+        family.category("home_city", "home city", source="accounts"): held._home,
+        family.category("home_county", "home county", source="accounts"): held._county,
+        family.category("plan", "plan", source="accounts.plan"): held._plan,
     }))
 
 
 def _spend(ctx: Context, family: Family) -> None:
-    """Monthly spend (ARPU) of the last complete months: its level, trend and gaps."""
-    spend = ctx.complete_months("account_months", every_snapshot=True)
+    """Monthly spend (ARPU) of the last complete months: its level, and over two months or more its trend and gaps."""
+    spend, months = ctx.complete_months("account_months", every_snapshot=True), ctx.months
     in_last = spend.in_last
-    mean = family.real(f"arpu_mean_{MONTHS}m", f"mean monthly spend over the last {MONTHS} complete months", "yuan",
-                       source="account_months")
-    totals = spend.group_by(KEY).aggregate(**{
-        "_last": spend.arpu.max(where=in_last), "_prior": spend.arpu.mean(where=~in_last), "_known": spend.arpu.count(),
-        mean: spend.arpu.mean(),
-    })
-    family.part(totals.mutate(**{
+    totals = spend.group_by(KEY).aggregate(_last=spend.arpu.max(where=in_last), _prior=spend.arpu.mean(where=~in_last),
+                                           _known=spend.arpu.count(), _mean=spend.arpu.mean())
+    columns = {
         family.real("arpu_last_month", "spend in the last complete month before as_of", "yuan", source="account_months"):
             totals._last,
-        family.real("arpu_trend", f"spend in the last complete month minus the mean of the {MONTHS - 1} months before it",
-                    "yuan", source="account_months"): totals._last - totals._prior,
         family.count("arpu_last_month_missing", "1 when the last complete month has no spend recorded", "flag",
                      source="account_months"): totals._last.isnull().cast("int64"),
-        family.count(f"arpu_months_missing_{MONTHS}m", f"months without a recorded spend among the last {MONTHS} "
-                     "complete months", "months", source="account_months"): MONTHS - totals._known,
-    }))
+    }
+    if months > 1:  # a source of one month (the competition's test files) has no mean, trend or gaps to give
+        columns.update({
+            family.real(f"arpu_mean_{months}m", f"mean monthly spend over the last {months} complete months", "yuan",
+                        source="account_months"): totals._mean,
+            family.real("arpu_trend", f"spend in the last complete month minus the mean of the {months - 1} months "
+                        "before it", "yuan", source="account_months"): totals._last - totals._prior,
+            family.count(f"arpu_months_missing_{months}m", f"months without a recorded spend among the last {months} "
+                         "complete months", "months", source="account_months"): months - totals._known,
+        })
+    family.part(totals.mutate(**columns))

@@ -24,23 +24,27 @@ from fraudml.features import (account, devices, diversity, durations, graph, loc
                               volume)
 from fraudml.features.context import KEY, Context, unbound_context
 from fraudml.engine import Tables, close, connect, load_tables, register
-from fraudml.features.spec import DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS, ID_COLUMNS, TARGET_COLUMNS, FeatureSpec
+from fraudml.features.spec import (CATEGORY, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_MONTHS, DEFAULT_WINDOWS, ID_COLUMNS,
+                                  TARGET_COLUMNS, FeatureSpec)
 
 FAMILIES = (volume, diversity, reciprocity, durations, timing, location, devices, account, sms_data, graph)
 EVENT_TABLES = ("calls", "sms")
 SNAPSHOTS_PER_PASS = 250_000  # about 12M calls a pass at 50 calls a number  # a count from these is 0, not missing, for a number that had no such event
 
 
-def feature_spec(windows=DEFAULT_WINDOWS, label_delay_days: int = DEFAULT_LABEL_DELAY_DAYS) -> FeatureSpec:
+def feature_spec(windows=DEFAULT_WINDOWS, label_delay_days: int = DEFAULT_LABEL_DELAY_DAYS,
+                 months: int = DEFAULT_MONTHS) -> FeatureSpec:
     """The features computed for these settings, without touching any data."""
-    return _spec(check_windows(windows), int(label_delay_days))
+    if int(months) < 1:
+        raise InputError(f"months must be at least 1, got {months}")
+    return _spec(check_windows(windows), int(label_delay_days), int(months))
 
 
 @lru_cache(maxsize=8)
-def _spec(windows: tuple[int, ...], label_delay_days: int) -> FeatureSpec:
-    ctx = unbound_context(windows, label_delay_days)
+def _spec(windows: tuple[int, ...], label_delay_days: int, months: int) -> FeatureSpec:
+    ctx = unbound_context(windows, label_delay_days, months)
     defs = tuple(d for family in FAMILIES for d in family.features(ctx).defs)
-    return FeatureSpec(defs, windows=windows, params={"label_delay_days": label_delay_days})
+    return FeatureSpec(defs, windows=windows, params={"label_delay_days": label_delay_days, "months": months})
 
 
 def check_windows(windows) -> tuple[int, ...]:
@@ -97,6 +101,7 @@ def build_features(
     *,
     windows=DEFAULT_WINDOWS,
     label_delay_days: int = DEFAULT_LABEL_DELAY_DAYS,
+    months: int = DEFAULT_MONTHS,
     engine: str = "duckdb",
     memory_limit: str | None = None,
     threads: int | None = None,
@@ -109,11 +114,12 @@ def build_features(
     snapshot, in the given order) and its spec. Many snapshots are computed in
     passes of at most ``snapshots_per_pass`` (see :func:`iter_features`), so memory stays bounded.
     """
-    passes = list(iter_features(data_dir, snapshots, windows=windows, label_delay_days=label_delay_days, engine=engine,
-                                memory_limit=memory_limit, threads=threads, snapshots_per_pass=snapshots_per_pass))
+    passes = list(iter_features(data_dir, snapshots, windows=windows, label_delay_days=label_delay_days, months=months,
+                                engine=engine, memory_limit=memory_limit, threads=threads,
+                                snapshots_per_pass=snapshots_per_pass))
     # the engine is closed once the passes are done, so its memory is freed before the table is assembled
     table = pd.concat(passes, ignore_index=True) if len(passes) > 1 else passes[0]
-    return table, feature_spec(windows, label_delay_days)
+    return table, feature_spec(windows, label_delay_days, months)
 
 
 def iter_features(
@@ -122,6 +128,7 @@ def iter_features(
     *,
     windows=DEFAULT_WINDOWS,
     label_delay_days: int = DEFAULT_LABEL_DELAY_DAYS,
+    months: int = DEFAULT_MONTHS,
     engine: str = "duckdb",
     memory_limit: str | None = None,
     threads: int | None = None,
@@ -132,7 +139,7 @@ def iter_features(
     (who is in contact with each counterpart and device) are computed once for all of them."""
     windows = check_windows(windows)
     snaps = check_snapshots(snapshots)
-    spec = feature_spec(windows, label_delay_days)
+    spec = feature_spec(windows, label_delay_days, months)
     con = connect(engine, memory_limit=memory_limit, threads=threads)
     shared = {}
     try:
@@ -144,7 +151,7 @@ def iter_features(
         as_of_range = (snaps["as_of"].min().to_pydatetime(), snaps["as_of"].max().to_pydatetime()) if len(snaps) else None
         for start in range(0, max(len(snaps), 1), per_pass):  # passes of consecutive rows: their results concatenate in order
             batch = s_all.filter((s_all.sid >= start) & (s_all.sid < start + per_pass)) if len(snaps) > per_pass else s_all
-            ctx = Context(tables, batch, windows, label_delay_days, shared=shared, as_of_range=as_of_range)
+            ctx = Context(tables, batch, windows, label_delay_days, spec.months, shared=shared, as_of_range=as_of_range)
             features = steady(_compute(ctx, tables, spec), spec.names)
             ctx.release()
             rows = snaps.iloc[start:start + per_pass].reset_index(drop=True)
@@ -184,10 +191,11 @@ def _compute(ctx: Context, tables: Tables, spec: FeatureSpec) -> pd.DataFrame:
     result = result.select(*KEY, "_seen", *spec.names)
     columns = {}
     for d in spec.features:
-        value = result[d.name].cast(d.dtype)
+        dtype = "string" if d.dtype == CATEGORY else d.dtype  # a category is its text
+        value = result[d.name].cast(dtype)
         if not tables.has(d.source):
-            value = ibis.null().cast(d.dtype)
+            value = ibis.null().cast(dtype)
         elif d.dtype == "int64" and d.source.split(".")[0].split("+")[0] in EVENT_TABLES:
             value = ibis.coalesce(value, 0)
-        columns[d.name] = ibis.ifelse(result._seen.notnull(), value, ibis.null().cast(d.dtype))
+        columns[d.name] = ibis.ifelse(result._seen.notnull(), value, ibis.null().cast(dtype))
     return result.select(*KEY, **columns).order_by(*KEY).to_pyarrow().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)

@@ -48,18 +48,31 @@ number at midnight starting that day, from events **strictly before** it.
 * A snapshot whose number has no row known at `as_of` in any table has every
   feature missing, so a scorer can reject it with a reason.
 
+## Categorical features
+
+`home_city`, `home_county` and `plan` (type `category`) hold the account's
+text. A model makes them LightGBM categoricals over the values it saw in its
+training part, and keeps that list in its spec (`categories`, part of the
+model's spec hash); a value it never saw, like a null, scores as missing.
+
 ## Snapshots and the target
 
 `fraudml features --data DIR --snapshots SPEC --out FILE` makes a training
 table; SPEC is `end` (one snapshot at the end of the data: the day after the
-last call or SMS), `weekly` (every 7 days back from the end, while at least a
-week of data remains), `every:N`, `auto` (`end` when no label has a
-confirmation time, else `weekly`), or a `.parquet`/`.csv` file of (msisdn,
-as_of) rows. `--as-of DATE` makes one snapshot date.
+last call or SMS), `weekly` (every 7 days back from the end, while at least
+`--burn-in-days` of data, 7 by default, remain before the date), `every:N`,
+`auto` (`end` when no label has a confirmation time, else `weekly`), or a
+`.parquet`/`.csv` file of (msisdn, as_of) rows. `--holdout-days N` ends a
+schedule N days before the end of the data. `--as-of DATE` makes one snapshot
+date; it, or a file's date, is refused when no number has any activity before
+it, or when it lies past the data's last activity by more than the longest
+window (`--allow-stale` builds it anyway).
 
-* A schedule snapshots every number with a call or an SMS before `as_of`
-  (`--active-days N`: within the last N days). A source with account records
-  only (no calls, no SMS) snapshots every account open at `as_of`.
+* Only numbers **live** at `as_of` are snapshots, the population scoring
+  scores (`fraudml.features.population`): in use (a call or an SMS before
+  `as_of`; a source with account records only, no calls and no SMS: an account
+  open at `as_of`) and not shut down (below). A schedule takes those with a
+  call or an SMS before `as_of` (`--active-days N`: within the last N days).
 * **The fraud has started** when the number has made or received its first call
   or SMS.
 * **Positive** (`label` 1): a fraud number whose fraud has started before

@@ -19,7 +19,7 @@ from functools import cached_property
 import ibis
 
 from fraudml.engine import Tables
-from fraudml.features.spec import FeatureDef
+from fraudml.features.spec import CATEGORY, DEFAULT_MONTHS, FeatureDef
 from fraudml.tables import DAY_S, TABLES
 
 KEY = ["sid"]  # one snapshot: (msisdn, as_of) numbered by build_features
@@ -27,7 +27,6 @@ NIGHT_END_HOUR = 6  # night is from midnight to 06:00, local time
 OFFICE_HOURS = (9, 18)  # a call centre's working day, on weekdays
 SHORT_CALL_S = 10  # a victim hangs up within seconds
 LONG_CALL_S = 600  # ten minutes and more: a victim on the hook, or a person's long talk
-MONTHS = 3  # complete months the monthly features look back over
 NIGHT = f"between 00:00 and {NIGHT_END_HOUR:02d}:00"
 OFFICE = f"on weekdays {OFFICE_HOURS[0]:02d}:00-{OFFICE_HOURS[1]:02d}:00"
 
@@ -55,6 +54,11 @@ class Family:
     def real(self, name: str, description: str, unit: str, window: int | None = None, source: str | None = None) -> str:
         """Declare a real-valued feature (null when undefined, e.g. a share of no calls)."""
         return self._define(name, "float64", description, unit, window, source)
+
+    def category(self, name: str, description: str, source: str | None = None) -> str:
+        """Declare a categorical feature (text: a city, a plan); ``description`` names it in a reason, e.g.
+        "home city"."""
+        return self._define(name, CATEGORY, description, "", None, source)
 
     def part(self, table) -> None:
         """Add a table keyed by the snapshot id holding some of the declared features."""
@@ -99,6 +103,7 @@ class Context:
     snapshots: object  # ibis table: sid (int64), msisdn (string), as_of (timestamp, midnight)
     windows: tuple[int, ...]
     label_delay_days: int
+    months: int = DEFAULT_MONTHS  # complete months of the monthly tables the features read
     materialise: bool = True  # False for an unbound context (spec and catalogue only)
     shared: dict = field(default_factory=dict, repr=False)  # intermediates over all snapshots, kept across passes
     as_of_range: tuple[datetime, datetime] | None = None  # earliest and latest as_of of all snapshots, when known
@@ -157,13 +162,13 @@ class Context:
         return joined.mutate(lag_s=(joined.as_of.epoch_seconds() - joined[time_col].epoch_seconds()).cast("int64"))
 
     def complete_months(self, name: str, *, every_snapshot: bool = False):
-        """Each snapshot's rows of the monthly table ``name`` (account_months, app_usage) from its last MONTHS
+        """Each snapshot's rows of the monthly table ``name`` (account_months, app_usage) from its last ``months``
         complete months, flagged ``in_last`` for the latest one: a month is known only once it has ended.
         ``every_snapshot`` keeps snapshots without such rows (with null columns)."""
         snapshots, monthly = self.snapshots, self.tables[name]
         last = last_complete_month(snapshots.as_of)
         month = monthly.month.cast("timestamp")
-        on = [snapshots.msisdn == monthly.msisdn, month <= last, month > last - ibis.interval(months=MONTHS)]
+        on = [snapshots.msisdn == monthly.msisdn, month <= last, month > last - ibis.interval(months=self.months)]
         rows = snapshots.left_join(monthly, on) if every_snapshot else snapshots.join(monthly, on)
         return rows.mutate(in_last=rows.month.cast("timestamp") == last_complete_month(rows.as_of))
 
@@ -295,11 +300,11 @@ class Context:
         return self.cache(j.select(*KEY, "msisdn", "as_of", "imei", other=j.msisdn_right))
 
 
-def unbound_context(windows: tuple[int, ...], label_delay_days: int) -> Context:
+def unbound_context(windows: tuple[int, ...], label_delay_days: int, months: int = DEFAULT_MONTHS) -> Context:
     """A context over placeholder tables: enough to declare the features, not to compute them."""
     from fraudml.engine import _ibis_type
 
     tables = {name: ibis.table({c.name: _ibis_type(c.type) for c in schema.columns}, name=name)
               for name, schema in TABLES.items()}
     snapshots = ibis.table({"sid": "int64", "msisdn": "string", "as_of": "timestamp"}, name="snapshots")
-    return Context(Tables(tables), snapshots, tuple(windows), label_delay_days, materialise=False)
+    return Context(Tables(tables), snapshots, tuple(windows), label_delay_days, months, materialise=False)

@@ -8,7 +8,7 @@ only once the month has ended.
 from __future__ import annotations
 
 
-from fraudml.features.context import KEY, MONTHS, NIGHT, Context, Family, share, span, span_of
+from fraudml.features.context import KEY, NIGHT, Context, Family, share, span, span_of
 
 
 def features(ctx: Context) -> Family:
@@ -44,13 +44,15 @@ def _texts(ctx: Context, family: Family) -> None:
 
 def _data(ctx: Context, family: Family) -> None:
     """Mobile data of the last complete months, known only once each month has ended."""
-    usage = ctx.complete_months("app_usage")
+    usage, months = ctx.complete_months("app_usage"), ctx.months
     in_last = usage.in_last
-    family.part(usage.group_by(KEY).aggregate(**{
+    columns = {
         family.real("data_mb_last_month", "mobile data used in the last complete month (missing when none is recorded)",
                     "MB", source="app_usage"): usage.mb.sum(where=in_last),
         family.count("data_apps_last_month", "distinct apps that used data in the last complete month", "apps",
                      source="app_usage"): usage.app.nunique(where=in_last),
-        family.real(f"data_mb_mean_{MONTHS}m", f"mean monthly data use over the last {MONTHS} complete months", "MB",
-                    source="app_usage"): usage.mb.sum() / MONTHS,
-    }))
+    }
+    if months > 1:
+        columns[family.real(f"data_mb_mean_{months}m", f"mean monthly data use over the last {months} complete months",
+                            "MB", source="app_usage")] = usage.mb.sum() / months
+    family.part(usage.group_by(KEY).aggregate(**columns))

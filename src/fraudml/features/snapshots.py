@@ -12,6 +12,8 @@ Target (see docs/features.md):
   already blocked, there is nothing left to detect.
 * A normal number (label 0) is **negative**. A number without a label row has a
   null label (unknown), as has a fraud number whose activity starts later.
+* Only numbers live at ``as_of`` are snapshots: the population a model is for,
+  the same that scoring scores (:mod:`fraudml.features.population`).
 
 Static labels (every ``labelled_at`` null, as in the Sichuan data, one period)
 give one snapshot at the end of the data and the labels as they are.
@@ -27,40 +29,28 @@ import pyarrow as pa
 
 from fraudml.errors import InputError, example_rows
 from fraudml.engine import Tables, connect, load_tables, register
+from fraudml.features.population import _events, activity_span, check_as_of, first_events, has_events, population
+from fraudml.features.spec import DEFAULT_BURN_IN_DAYS, DEFAULT_WINDOWS
 from fraudml.tables import read_parquet
 
 SPECS = "end, weekly, every:N (days), auto, or a .parquet/.csv file with msisdn and as_of"
 
 
-def _events(tables: Tables):
-    """(msisdn, at) of every call and SMS."""
-    calls, sms = tables["calls"], tables["sms"]
-    return ibis.union(calls.select("msisdn", at=calls.started_at), sms.select("msisdn", at=sms.sent_at))
+def schedule_dates(span: tuple[pd.Timestamp, pd.Timestamp], every_days: int | None, *,
+                   burn_in_days: int = DEFAULT_BURN_IN_DAYS, holdout_days: int = 0) -> list[pd.Timestamp]:
+    """as_of dates: ``holdout_days`` before the end of the data, then every ``every_days`` back while
+    ``burn_in_days`` of data remain before the date (None: that one date only; at least that one date).
 
-
-def first_events(tables: Tables):
-    """(msisdn, first, last): when each number made or received its first and its last call or SMS."""
-    events = _events(tables)
-    return events.group_by("msisdn").aggregate(first=events.at.min(), last=events.at.max())
-
-
-def data_span(first) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First day with activity, and the day after the last one (the end of the data as an as_of), from ``first_events``."""
-    span = first.aggregate(first=first["first"].min(), last=first["last"].max()).to_pandas().iloc[0]
-    if pd.isna(span["first"]):
-        raise InputError("the data has no calls or SMS: cannot place snapshots")
-    return pd.Timestamp(span["first"]).normalize(), pd.Timestamp(span["last"]).normalize() + pd.Timedelta(days=1)
-
-
-def schedule_dates(first_events, every_days: int | None) -> list[pd.Timestamp]:
-    """as_of dates: the end of the data, then every ``every_days`` back while a week of history remains (None: end only)."""
-    first, end = data_span(first_events)
+    ``span``: the data's first and last activity (:func:`fraudml.features.population.activity_span`).
+    """
+    first, end = span[0].normalize(), span[1].normalize() + pd.Timedelta(days=1)  # the end of the data as an as_of
+    last = end - pd.Timedelta(days=holdout_days)
     if every_days is None:
-        return [end]
+        return [last]
     if every_days < 1:
         raise InputError(f"snapshot spacing must be at least 1 day, got {every_days}")
-    dates, d = [], end
-    while d >= first + pd.Timedelta(days=min(every_days, 7)) or not dates:
+    dates, d = [], last
+    while d >= first + pd.Timedelta(days=burn_in_days) or not dates:
         dates.append(d)
         d -= pd.Timedelta(days=every_days)
     return sorted(dates)
@@ -81,41 +71,19 @@ def active_snapshots(con, tables: Tables, dates: list[pd.Timestamp], active_days
 
 
 def open_accounts(tables: Tables, as_of: pd.Timestamp) -> pd.DataFrame:
-    """(msisdn, as_of) for every account activated before as_of (or at an unknown time) and not closed before it."""
+    """(msisdn, as_of) for every account activated before as_of (or at an unknown time)."""
     a = tables["accounts"]
-    at = ibis.literal(as_of.to_pydatetime())
-    opened = a.activated_at.isnull() | (a.activated_at < at)
-    still_open = a.closed_at.isnull() | (a.closed_at >= at)
-    out = a.filter(opened & still_open).select("msisdn").distinct().to_pandas()
+    opened = a.activated_at.isnull() | (a.activated_at < ibis.literal(as_of.to_pydatetime()))
+    out = a.filter(opened).select("msisdn").distinct().to_pandas()
     out["as_of"] = pd.Series(as_of, index=out.index).astype("datetime64[us]")
     return out.sort_values("msisdn").reset_index(drop=True)
 
 
-def drop_shut_down(snapshots: pd.DataFrame, tables: Tables) -> pd.DataFrame:
-    """Leave out snapshots of numbers already shut down at as_of, like confirmed fraud: they are already blocked.
-
-    Where the source records closing dates, ``closed_at`` says it. Where no account has one
-    (the Sichuan tables), a number with monthly spend records but none for the last month
-    completed before as_of has stopped paying: it was shut down (docs/sichuan-model.md).
-    """
-    accounts = tables["accounts"]
-    if "accounts" not in tables.absent and accounts.closed_at.notnull().any().to_pandas():
-        closed = accounts.filter(accounts.closed_at.notnull()).select("msisdn", "closed_at").to_pandas()
-        at = snapshots.merge(closed, on="msisdn", how="left")["closed_at"]
-        return snapshots[~(at < snapshots["as_of"]).to_numpy()].reset_index(drop=True)
-    if "account_months" in tables.absent:
-        return snapshots
-    months = tables["account_months"].select("msisdn", "month", "arpu").to_pandas()
-    if months.empty:
-        return snapshots
-    months["month"] = pd.to_datetime(months["month"])
-    last_month = (snapshots["as_of"].dt.to_period("M").dt.to_timestamp() - pd.DateOffset(months=1)).astype("datetime64[us]")
-    paid = months[months["arpu"].notna()][["msisdn", "month"]].assign(paid=True)
-    paid["month"] = paid["month"].astype("datetime64[us]")
-    key = pd.DataFrame({"msisdn": snapshots["msisdn"], "month": last_month})
-    paid_last = key.merge(paid.drop_duplicates(), on=["msisdn", "month"], how="left")["paid"].fillna(False).astype(bool)
-    has_months = pd.Index(months["msisdn"].unique()).get_indexer(snapshots["msisdn"]) >= 0  # a hash lookup; isin on text loops
-    return snapshots[(paid_last | ~has_months).to_numpy()].reset_index(drop=True)
+def live_only(con, tables: Tables, snapshots: pd.DataFrame, first=None) -> pd.DataFrame:
+    """The snapshots of numbers live at their as_of (:func:`fraudml.features.population.population`): a model
+    is trained on the numbers it will score."""
+    reason = population(con, tables, snapshots, first)["reason"]
+    return snapshots[reason.isna().to_numpy()].reset_index(drop=True)
 
 
 def first_activity(con, tables: Tables, numbers: pd.Series, first=None) -> pd.Series:
@@ -154,6 +122,8 @@ def label_snapshots(snapshots: pd.DataFrame, labels: pd.DataFrame | None,
 
 
 def _read_snapshot_file(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise InputError(f"{path}: snapshot file does not exist")
     if path.suffix == ".parquet":
         df = read_parquet(path).to_pandas()
     else:
@@ -172,13 +142,19 @@ def _read_snapshot_file(path: Path) -> pd.DataFrame:
 
 
 def make_snapshots(data_dir: str | Path, spec: str | None = None, *, as_of: str | None = None,
-                   active_days: int | None = None, engine: str = "duckdb", memory_limit: str | None = None) -> pd.DataFrame:
+                   active_days: int | None = None, burn_in_days: int = DEFAULT_BURN_IN_DAYS, holdout_days: int = 0,
+                   lookback_days: int = max(DEFAULT_WINDOWS), allow_stale: bool = False, engine: str = "duckdb",
+                   memory_limit: str | None = None) -> pd.DataFrame:
     """Training snapshots with their target, from a schedule ``spec`` or one ``as_of`` date.
 
     ``spec``: ``end`` (one snapshot at the end of the data), ``weekly``,
     ``every:N``, ``auto`` (``end`` when no label has a confirmation time, else
-    ``weekly``), or a file of (msisdn, as_of) rows. A schedule takes every
-    number with a call or an SMS before as_of, or within ``active_days`` of it.
+    ``weekly``), or a file of (msisdn, as_of) rows. A schedule leaves ``holdout_days``
+    at the end of the data and ``burn_in_days`` at its start without snapshots. Only
+    numbers live at as_of are kept (:mod:`fraudml.features.population`); a schedule
+    takes those with a call or an SMS before as_of, or within ``active_days`` of it.
+    An as_of given (a date or a file's) that the data cannot support is refused
+    unless ``allow_stale`` (``lookback_days``: the longest feature window).
     """
     if (spec is None) == (as_of is None):
         raise InputError("give either --as-of DATE or --snapshots SPEC")
@@ -189,23 +165,27 @@ def make_snapshots(data_dir: str | Path, spec: str | None = None, *, as_of: str 
         date = pd.to_datetime(as_of, errors="coerce")
         if pd.isna(date) or date != date.normalize():
             raise InputError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)")
-        if {"calls", "sms"} <= tables.absent:
+        if not allow_stale:
+            check_as_of(tables, [date], lookback_days)
+        if not has_events(tables):
             # account records only (like the Sichuan user table): activity, and so when a fraud
             # started, is unknown; every account open at as_of is a snapshot with its label as given
-            return label_snapshots(drop_shut_down(open_accounts(tables, date), tables), labels)
+            return label_snapshots(live_only(con, tables, open_accounts(tables, date)), labels)
     first = first_events(tables).cache()
     if as_of is not None:
         snaps = active_snapshots(con, tables, [date], active_days, first)
     elif Path(spec).suffix in (".parquet", ".csv"):
-        path = Path(spec)
-        if not path.exists():
-            raise InputError(f"{path}: snapshot file does not exist")
-        snaps = _read_snapshot_file(path)
+        snaps = _read_snapshot_file(Path(spec))
+        if not allow_stale:
+            check_as_of(tables, snaps["as_of"].unique(), lookback_days, first)
     else:
         every = _parse_spec(spec, labels)
-        snaps = active_snapshots(con, tables, schedule_dates(first, every), active_days, first)
-    snaps = drop_shut_down(snaps, tables)
-    labelled = label_snapshots(snaps, labels, first_activity(con, tables, snaps["msisdn"], first))
+        if not has_events(tables):
+            raise InputError(f"{data_dir}: the data has no calls or SMS: cannot place snapshots (give --as-of DATE)")
+        dates = schedule_dates(activity_span(tables, first), every, burn_in_days=burn_in_days, holdout_days=holdout_days)
+        snaps = active_snapshots(con, tables, dates, active_days, first)
+    labelled = label_snapshots(live_only(con, tables, snaps, first), labels,
+                               first_activity(con, tables, snaps["msisdn"], first))
     first.release()  # a Spark session outlives this call (build_features uses it next): free what it holds
     return labelled
 

@@ -8,23 +8,26 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from fraudml.errors import InputError
 
 DEFAULT_WINDOWS = (1, 7, 30)  # trailing windows, in days
 DEFAULT_LABEL_DELAY_DAYS = 7  # a fraud label is known this many days after the fact
+DEFAULT_MONTHS = 3  # complete months of spend and data use the monthly features read
+DEFAULT_BURN_IN_DAYS = 7  # a snapshot schedule's first as_of has at least a week of data before it
 
 # columns of a feature table that are not features
 ID_COLUMNS = ("msisdn", "as_of")
 TARGET_COLUMNS = ("label", "fraud_type")
+CATEGORY = "category"  # the dtype of a categorical feature: text in a feature table, a LightGBM categorical in a model
 
 
 @dataclass(frozen=True)
 class FeatureDef:
     name: str
-    dtype: str  # "float64" or "int64"
+    dtype: str  # "float64", "int64" or CATEGORY
     family: str  # volume, diversity, reciprocity, durations, timing, location, devices, account, sms_data, graph
     description: str  # what it measures, in an analyst's words
     window_days: int | None = None  # trailing window, None when not windowed
@@ -38,10 +41,24 @@ class FeatureSpec:
     windows: tuple[int, ...] = DEFAULT_WINDOWS
     version: int = 1
     params: dict = field(default_factory=dict)  # settings that change values (label delay, ...)
+    # the known values of each categorical feature, in code order: learned by training, stored with the model
+    # (a feature table's spec has none); a value not listed scores as missing
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
         return [f.name for f in self.features]
+
+    @property
+    def categorical(self) -> list[str]:
+        return [f.name for f in self.features if f.dtype == CATEGORY]
+
+    def with_categories(self, categories: dict) -> FeatureSpec:
+        return replace(self, categories={name: tuple(categories[name]) for name in self.categorical})
+
+    def without_categories(self) -> FeatureSpec:
+        """The spec as the feature code computes it: what a model's features must match."""
+        return replace(self, categories={})
 
     @property
     def label_delay_days(self) -> int:
@@ -50,18 +67,26 @@ class FeatureSpec:
         return int(self.params.get("label_delay_days", DEFAULT_LABEL_DELAY_DAYS))
 
     @property
+    def months(self) -> int:
+        """Complete months of spend and data use the monthly features read (1 for sources of one month)."""
+        return int(self.params.get("months", DEFAULT_MONTHS))
+
+    @property
     def hash(self) -> str:
         """Changes whenever a name, type, window or value-changing parameter changes."""
-        payload = json.dumps(
-            {"version": self.version, "windows": list(self.windows), "params": self.params,
-             "features": [[f.name, f.dtype, f.window_days, f.source] for f in self.features]},
-            sort_keys=True,
-        )
+        content = {"version": self.version, "windows": list(self.windows), "params": self.params,
+                   "features": [[f.name, f.dtype, f.window_days, f.source] for f in self.features]}
+        if self.categories:
+            content["categories"] = {name: list(values) for name, values in self.categories.items()}
+        payload = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict:
-        return {"version": self.version, "windows": list(self.windows), "params": self.params,
-                "hash": self.hash, "features": [asdict(f) for f in self.features]}
+        out = {"version": self.version, "windows": list(self.windows), "params": self.params,
+               "hash": self.hash, "features": [asdict(f) for f in self.features]}
+        if self.categories:
+            out["categories"] = {name: list(values) for name, values in self.categories.items()}
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> FeatureSpec:
@@ -70,6 +95,7 @@ class FeatureSpec:
             windows=tuple(data.get("windows", ())),
             version=data.get("version", 1),
             params=data.get("params", {}),
+            categories={name: tuple(values) for name, values in data.get("categories", {}).items()},
         )
         if "hash" in data and data["hash"] != spec.hash:
             raise InputError(f"feature spec hash {data['hash']} does not match its contents ({spec.hash}): the file was edited")

@@ -13,9 +13,10 @@ import pandas as pd
 import pyarrow as pa
 
 from fraudml.errors import InputError
-from fraudml.features.build import build_features
+from fraudml.features.build import build_features, check_windows
 from fraudml.features.snapshots import make_snapshots
-from fraudml.features.spec import DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS, FeatureSpec, spec_path
+from fraudml.features.spec import (CATEGORY, DEFAULT_BURN_IN_DAYS, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_MONTHS,
+                                  DEFAULT_WINDOWS, FeatureSpec, spec_path)
 from fraudml.tables import read_parquet, write_atomic
 
 
@@ -35,16 +36,19 @@ class FeatureFile:
 
 
 def make_feature_file(data: str | Path, out: str | Path, *, snapshots: str | None = None, as_of: str | None = None,
-                      active_days: int | None = None, windows=DEFAULT_WINDOWS,
-                      label_delay_days: int = DEFAULT_LABEL_DELAY_DAYS, engine: str = "duckdb",
-                      memory_limit: str | None = None, threads: int | None = None) -> FeatureFile:
-    """Snapshots of ``data`` (a schedule ``snapshots`` or one ``as_of``), their features, written to ``out``."""
-    snaps = make_snapshots(data, snapshots, as_of=as_of, active_days=active_days, engine=engine,
-                           memory_limit=memory_limit)
+                      active_days: int | None = None, burn_in_days: int = DEFAULT_BURN_IN_DAYS, holdout_days: int = 0,
+                      allow_stale: bool = False, windows=DEFAULT_WINDOWS,
+                      label_delay_days: int = DEFAULT_LABEL_DELAY_DAYS, months: int = DEFAULT_MONTHS,
+                      engine: str = "duckdb", memory_limit: str | None = None, threads: int | None = None) -> FeatureFile:
+    """Snapshots of ``data`` (a schedule ``snapshots`` or one ``as_of``), their features, written to ``out``
+    (see :func:`fraudml.features.snapshots.make_snapshots`)."""
+    snaps = make_snapshots(data, snapshots, as_of=as_of, active_days=active_days, burn_in_days=burn_in_days,
+                           holdout_days=holdout_days, lookback_days=max(check_windows(windows)),
+                           allow_stale=allow_stale, engine=engine, memory_limit=memory_limit)
     if len(snaps) == 0:
         raise InputError(f"{data}: no number has activity before the snapshot date(s): nothing to compute")
-    table, spec = build_features(data, snaps, windows=windows, label_delay_days=label_delay_days, engine=engine,
-                                 memory_limit=memory_limit, threads=threads)
+    table, spec = build_features(data, snaps, windows=windows, label_delay_days=label_delay_days, months=months,
+                                 engine=engine, memory_limit=memory_limit, threads=threads)
     write_features(table, spec, out)
     label = table["label"]
     return FeatureFile(Path(out), spec, len(table), int((label == 1).sum()), int((label == 0).sum()))
@@ -54,7 +58,8 @@ def feature_table_arrow(table: pd.DataFrame, spec: FeatureSpec) -> pa.Table:
     """The exact Arrow types of a feature table: as_of a date, label int8, features as the spec says."""
     fields = [pa.field("msisdn", pa.string()), pa.field("as_of", pa.date32()), pa.field("label", pa.int8()),
               pa.field("fraud_type", pa.string())]
-    fields += [pa.field(d.name, pa.int64() if d.dtype == "int64" else pa.float64()) for d in spec.features]
+    types = {"int64": pa.int64(), CATEGORY: pa.string()}
+    fields += [pa.field(d.name, types.get(d.dtype, pa.float64())) for d in spec.features]
     arrays = [pa.array(table["msisdn"], pa.string(), from_pandas=True),
               pa.array(table["as_of"].dt.date, pa.date32(), from_pandas=True),
               pa.array(table["label"], pa.int8(), from_pandas=True),

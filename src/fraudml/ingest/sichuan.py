@@ -172,7 +172,7 @@ def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = Fal
         results = []
         for table, path in files.items():
             raw, check = read_raw(con, path, table)
-            canonical = fmt.to_canonical(table, raw)
+            canonical = fmt.to_canonical(table, raw, path.name)
             check()  # the user table's labels were looked at: its faulty lines are known
             if key is not None:
                 canonical = pseudonymise_tables(con, _identifiers_as_values(canonical), key)

@@ -23,6 +23,8 @@ MISSING_TOKENS = ("", "\\N", "NULL", "null", "NaN", "nan")
 UNCLASSIFIED_APP = "(unclassified)"
 # LabelEncoder county codes in the train user file use 0 for a missing county
 MISSING_COUNTY_CODE = "0"
+# the raw files name a county (金牛分公司); a copy may hold a number instead, one file's own code for it
+COUNTY_CODE = re.compile(r"^\d+$")
 
 COLUMNS = {
     "user": ("phone_no_m", "city_name", "county_name", "idcard_cnt"),
@@ -69,17 +71,25 @@ def month_from_arpu_column(column: str) -> str:
     return f"{match[1]}-{match[2]}"
 
 
-def user_to_canonical(user, labelled: bool) -> dict[str, object]:
-    """The user table (an engine table of text columns with ``_row``) as accounts, account_months (when it has
-    arpu_YYYYMM columns) and labels (when ``labelled``: it has a label column with a value in it)."""
-    county = blank_to_null(user["county_name"])
+def file_county(county, source: str):
+    """County names as they are; a county given as a number is that file's own code (a label encoding, see
+    docs/sichuan.md): it is qualified with the file's name, ``train_user.csv#94``, so that it never equals another
+    file's code for another county. ``county``: an engine expression of text, missing values already null."""
+    county = ibis.ifelse(county == MISSING_COUNTY_CODE, ibis.null("string"), county)
+    return ibis.ifelse(county.re_search(COUNTY_CODE.pattern), ibis.literal(source + "#") + county, county)
+
+
+def user_to_canonical(user, labelled: bool, source: str = "user.csv") -> dict[str, object]:
+    """The user table (an engine table of text columns with ``_row``, read from the file named ``source``) as
+    accounts, account_months (when it has arpu_YYYYMM columns) and labels (when ``labelled``: it has a label column
+    with a value in it)."""
     tables = {
         "accounts": user.select(
             ROW,
             msisdn=user["phone_no_m"],
             numbers_on_id=user["idcard_cnt"],
             home_city=user["city_name"],
-            home_county=ibis.ifelse(county == MISSING_COUNTY_CODE, ibis.null("string"), county),
+            home_county=file_county(blank_to_null(user["county_name"]), source),
         )
     }
     arpu_columns = [c for c in user.columns if ARPU.match(c)]
@@ -137,11 +147,12 @@ def app_to_app_usage(app):
     )
 
 
-def to_canonical(table: str, raw) -> dict[str, object]:
-    """Raw table ``table`` (user, voc, sms or app; an engine table of text columns with ``_row``) as canonical
-    tables, values still text, each row keeping its ``_row``. Validate them with ``missing=MISSING_TOKENS``."""
+def to_canonical(table: str, raw, source: str = "") -> dict[str, object]:
+    """Raw table ``table`` (user, voc, sms or app; an engine table of text columns with ``_row``), read from the file
+    named ``source``, as canonical tables, values still text, each row keeping its ``_row``. Validate them with
+    ``missing=MISSING_TOKENS``."""
     if table == "user":
-        return user_to_canonical(raw, has_labels(raw))
+        return user_to_canonical(raw, has_labels(raw), source or "user.csv")
     if table == "voc":
         return {"calls": voc_to_calls(raw)}
     if table == "sms":

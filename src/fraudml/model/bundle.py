@@ -44,7 +44,7 @@ class ModelBundle:
 
     def _matrix(self, features: pd.DataFrame, spec_hash: str | None) -> np.ndarray:
         claimed = spec_hash or features.attrs.get(SPEC_HASH_ATTR)
-        if claimed is not None and claimed != self.spec.hash:
+        if claimed is not None and claimed not in (self.spec.hash, self.spec.without_categories().hash):
             raise InputError(f"features were built with feature spec {claimed}, but model {self.version} "
                              f"needs spec {self.spec.hash}: rebuild the features with this model's spec")
         return feature_columns(features, self.spec)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from fraudml.model.baselines import RulesBaseline, logistic_baseline
 from fraudml.model.bundle import ModelBundle
 from fraudml.model.inputs import check_feature_table, feature_columns, labels, snapshot_days
-from fraudml.model.metrics import score_report
+from fraudml.model.metrics import pr_auc_interval, score_report
 from fraudml.model.plots import write_plots
 from fraudml.model.split import Split, split_snapshots
 from fraudml.model.thresholds import choose_thresholds
@@ -31,6 +32,14 @@ def feature_importance(bundle: ModelBundle) -> pd.DataFrame:
     return imp.sort_values(["gain", "feature"], ascending=[False, True], ignore_index=True)
 
 
+def interval(y: np.ndarray, scores: np.ndarray, numbers: np.ndarray) -> dict:
+    """The PR-AUC's 95 % bootstrap interval, resampling numbers (a number's rows together), and the fraud numbers
+    it rests on."""
+    low_high = pr_auc_interval(y, scores, numbers)
+    low, high = low_high if low_high else (None, None)
+    return {"pr_auc_low": low, "pr_auc_high": high, "fraud_numbers": int(pd.unique(numbers[y == 1]).size)}
+
+
 def evaluate(bundle: ModelBundle, table: pd.DataFrame, split: Split | None, out_dir: str | Path | None, *,
              baselines: bool = True) -> dict:
     """Metrics of the model (and baselines) on the test part; written to ``out_dir`` unless it is None."""
@@ -48,7 +57,8 @@ def evaluate(bundle: ModelBundle, table: pd.DataFrame, split: Split | None, out_
 
     model_scores = bundle.calibrator.predict(bundle.booster.predict(X[te], raw_score=True))
     scorers = {"model": model_scores}
-    metrics = {"model": report(model_scores, bundle.thresholds),
+    metrics = {"model": {**report(model_scores, bundle.thresholds),
+                         **interval(y[te], model_scores, table["msisdn"].to_numpy()[te])},
                "split": {"kind": split.kind, **{p: int(split.mask(p).sum()) for p in ("train", "valid", "test")}}}
     rules_used = []
     if baselines:
@@ -64,10 +74,11 @@ def evaluate(bundle: ModelBundle, table: pd.DataFrame, split: Split | None, out_
         metrics["rules"] = report(scorers["rules"], same_rule_thresholds(rules.score(X[va], bundle.spec)),
                                   probabilities=False)
         seed = bundle.metadata.get("params", {}).get("seed", 0)
-        logistic = logistic_baseline(seed).fit(X[tr], y[tr])
-        scorers["logistic"] = logistic.predict_proba(X[te])[:, 1]
+        numeric = [j for j, name in enumerate(bundle.spec.names) if name not in bundle.spec.categorical]
+        logistic = logistic_baseline(seed).fit(X[tr][:, numeric], y[tr])  # category codes are not quantities
+        scorers["logistic"] = logistic.predict_proba(X[te][:, numeric])[:, 1]
         metrics["logistic"] = report(scorers["logistic"],
-                                     same_rule_thresholds(logistic.predict_proba(X[va])[:, 1]))
+                                     same_rule_thresholds(logistic.predict_proba(X[va][:, numeric])[:, 1]))
     if out_dir is not None:
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)

@@ -36,18 +36,43 @@ def check_feature_table(table: pd.DataFrame, spec: FeatureSpec, *, source: str =
 
 
 def feature_columns(features: pd.DataFrame, spec: FeatureSpec, *, source: str = "features") -> np.ndarray:
-    """The spec's feature columns as a float matrix (NaN for nulls), in spec order."""
+    """The spec's feature columns as a float matrix (NaN for nulls), in spec order; a categorical feature as its
+    codes in the spec's categories (:func:`category_codes`)."""
     missing = [c for c in spec.names if c not in features.columns]
     if missing:
         raise InputError(f"{source}: feature column(s) {', '.join(missing)} missing (feature spec {spec.hash})")
     out = np.empty((len(features), len(spec.names)), dtype="float64")
+    categorical = set(spec.categorical)
     for j, name in enumerate(spec.names):
         col = features[name]
+        if name in categorical:
+            out[:, j] = category_codes(col, spec.categories.get(name, ()))
+            continue
         if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col) or col.isna().all()):
             values = pd.to_numeric(col, errors="coerce")
             raise InputError(f"{source}: column {name} is not numeric; bad {_rows(values.isna() & col.notna())}")
         out[:, j] = pd.to_numeric(col, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
     return out
+
+
+def category_codes(values: pd.Series, categories) -> np.ndarray:
+    """Each value's place in ``categories`` as a float; NaN for a null or a value not listed (scored as missing)."""
+    codes = pd.Index(list(categories), dtype="object").get_indexer(values.astype("string").astype("object"))
+    return np.where(codes >= 0, codes, np.nan)
+
+
+def learn_categories(table: pd.DataFrame, spec: FeatureSpec, rows: np.ndarray) -> FeatureSpec:
+    """The spec with each categorical feature's values among ``rows`` (sorted): the categories a model knows."""
+    seen = {name: sorted(table.loc[rows, name].dropna().astype("string").unique()) for name in spec.categorical}
+    return spec.with_categories(seen)
+
+
+def encode_categories(features: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
+    """``features`` with each categorical column replaced by its codes, as the model sees it."""
+    if not spec.categorical:
+        return features
+    present = [n for n in spec.categorical if n in features.columns]
+    return features.assign(**{n: category_codes(features[n], spec.categories.get(n, ())) for n in present})
 
 
 def labels(table: pd.DataFrame) -> np.ndarray:

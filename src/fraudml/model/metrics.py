@@ -16,6 +16,40 @@ def pr_auc(y: np.ndarray, scores: np.ndarray) -> float | None:
     return float(average_precision_score(y, scores)) if _both_classes(y) else None
 
 
+def pr_auc_interval(y: np.ndarray, scores: np.ndarray, groups=None, *, level: float = 0.95, resamples: int = 1000,
+                    seed: int = 0) -> tuple[float, float] | None:
+    """A bootstrap interval of the PR-AUC: the rows resampled ``resamples`` times by ``groups`` (a number's rows
+    together; each row its own group when None), the ``level`` central share of the PR-AUCs. None with one class."""
+    y, scores = np.asarray(y, dtype="float64"), np.asarray(scores, dtype="float64")
+    if not _both_classes(y):
+        return None
+    codes = np.arange(len(y)) if groups is None else pd.factorize(np.asarray(groups))[0]
+    order = np.argsort(-scores, kind="stable")
+    y, codes, scores = y[order], codes[order], scores[order]
+    last = np.r_[scores[1:] != scores[:-1], True]  # the last row of each run of equal scores: one threshold each
+    rng = np.random.default_rng(seed)
+    n_groups, values = codes.max() + 1, []
+    for start in range(0, resamples, 100):  # 100 resamples at a time bound the memory
+        drawn = rng.integers(0, n_groups, (min(100, resamples - start), n_groups))
+        weights = np.stack([np.bincount(row, minlength=n_groups) for row in drawn])[:, codes].astype("float64")
+        values.append(_weighted_average_precision(y, weights, last))
+    tail = (1 - level) / 2
+    low, high = np.nanquantile(np.concatenate(values), [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def _weighted_average_precision(y: np.ndarray, weights: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Average precision (as scikit-learn computes it) of rows sorted by descending score, once per row of
+    ``weights``; ``last`` marks the end of each run of equal scores."""
+    true_positives = np.cumsum(weights * y, axis=1)[:, last]
+    flagged = np.cumsum(weights, axis=1)[:, last]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.nan_to_num(true_positives / flagged)
+        recall = true_positives / true_positives[:, -1:]
+    gained = np.diff(np.concatenate([np.zeros((len(recall), 1)), recall], axis=1), axis=1)
+    return np.sum(gained * precision, axis=1)
+
+
 def roc_auc(y: np.ndarray, scores: np.ndarray) -> float | None:
     return float(roc_auc_score(y, scores)) if _both_classes(y) else None
 

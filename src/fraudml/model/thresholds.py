@@ -15,6 +15,7 @@ from fraudml.model.metrics import threshold_sweep
 REVIEW_MULTIPLE = 3
 ALERT, REVIEW, PASS = "alert", "review", "pass"  # what a score decides, most urgent first
 DECISIONS = (ALERT, REVIEW, PASS)
+CLOSED = "closed"  # a number outside the population the model is for (fraudml.features.population): not scored
 
 
 def _score_at_rank(scores: np.ndarray, rank: float) -> float:

@@ -15,7 +15,8 @@ from fraudml.errors import InputError
 from fraudml.features.spec import FeatureSpec
 from fraudml.model.bundle import ModelBundle
 from fraudml.model.calibration import fit_calibrator
-from fraudml.model.inputs import check_feature_table, feature_columns, labels, snapshot_days, table_hash
+from fraudml.model.inputs import (check_feature_table, feature_columns, labels, learn_categories, snapshot_days,
+                                  table_hash)
 from fraudml.model.metrics import pr_auc, roc_auc
 from fraudml.model.reference import reference_distributions
 from fraudml.model.split import Split, split_snapshots
@@ -55,14 +56,17 @@ def population_per_day(table: pd.DataFrame) -> dict:
 def train(table: pd.DataFrame, spec: FeatureSpec, params: TrainParams, *, split: Split | None = None) -> TrainResult:
     """Fit LightGBM with early stopping on validation PR-AUC, then the calibrator and thresholds.
 
-    The split waits the spec's label delay between its parts. The same table, spec and
-    params give the same bundle, byte for byte: its version is derived from its content.
+    The split waits the spec's label delay between its parts. Categorical features are
+    LightGBM categoricals over the values seen in the train part, which the bundle's spec
+    keeps. The same table, spec and params give the same bundle, byte for byte: its
+    version is derived from its content.
     """
     check_feature_table(table, spec)
     if split is None:
         split = split_snapshots(table, label_delay_days=spec.label_delay_days,
                                 valid_fraction=params.valid_fraction, test_fraction=params.test_fraction,
                                 seed=params.seed)
+    spec = learn_categories(table, spec.without_categories(), split.train)
     X, y, days = feature_columns(table, spec), labels(table), snapshot_days(table)
     for part in ("train", "valid"):
         y_part = y[split.mask(part)]
@@ -83,7 +87,8 @@ def train(table: pd.DataFrame, spec: FeatureSpec, params: TrainParams, *, split:
     notes = list(split.notes)
     if best >= params.n_estimators:
         notes.append(f"early stopping did not trigger within {params.n_estimators} trees")
-    bundle = ModelBundle(booster, spec, calibrator, thresholds, reference=reference_distributions(X[tr], spec.names))
+    reference = reference_distributions(X[tr], spec, y[tr], table["msisdn"].to_numpy()[tr])
+    bundle = ModelBundle(booster, spec, calibrator, thresholds, reference=reference)
     bundle.metadata = {
         "version": content_version(bundle, days[tr].max()),
         "feature_spec_hash": spec.hash,
@@ -100,7 +105,8 @@ def _fit(lgb_params: dict, X: np.ndarray, y: np.ndarray, split: Split, spec: Fea
          params: TrainParams) -> tuple[lgb.Booster, int]:
     """LightGBM on the train part, stopped early on the validation part; the booster cut at its best iteration."""
     tr, va = split.train, split.valid
-    dtrain = lgb.Dataset(X[tr], y[tr], feature_name=spec.names, free_raw_data=False)
+    categorical = [spec.names.index(name) for name in spec.categorical] or "auto"
+    dtrain = lgb.Dataset(X[tr], y[tr], feature_name=spec.names, categorical_feature=categorical, free_raw_data=False)
     dvalid = lgb.Dataset(X[va], y[va], reference=dtrain)
     fitted = lgb.train(lgb_params, dtrain, num_boost_round=params.n_estimators, valid_sets=[dvalid],
                        valid_names=["valid"], callbacks=[lgb.early_stopping(params.early_stopping_rounds, verbose=False)])

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
+
 from fraudml.cases.rings import Rings, find_rings, no_rings
 from fraudml.errors import InputError
-from fraudml.scoring.drift import WARN_PSI, drifted
+from fraudml.scoring.drift import COVERAGE_MARGIN, WARN_PSI, coverage_line, coverage_moved, drifted, psi_line
 from fraudml.scoring.output import (check_out, drift_path, scores_table, write_json, write_rejects, write_rings,
                                     write_scores)
 from fraudml.scoring.score import CHUNK, ScoreResult, check_model, score_feature_file, score_folder
@@ -24,17 +26,25 @@ from fraudml.scoring.score import CHUNK, ScoreResult, check_model, score_feature
 class ScoredBatch:
     result: ScoreResult
     drifted: list[str]  # features whose PSI is above WARN_PSI
+    coverage: pd.DataFrame  # features whose coverage moved beyond COVERAGE_MARGIN: feature, train, batch
     rings: Rings  # the flagged numbers' rings (none for a feature table: no links to follow)
     ingested: list = field(default_factory=list)  # per raw table read, when the input was raw Sichuan files
+
+    def warnings(self) -> dict[str, str]:
+        """One line each, for what needs a reader's attention: 'drift' and 'coverage'."""
+        lines = {"drift": psi_line(self.result.drift), "coverage": coverage_line(self.coverage)}
+        return {kind: line for kind, line in lines.items() if line}
 
 
 def score_to_files(bundle, out: str | Path, *, data: str | Path | None = None, as_of: date | None = None,
                    features: str | Path | None = None, data_format: str = "canonical", numbers: str | Path | None = None,
-                   engine: str = "duckdb", chunk_size: int = CHUNK, on_start: Callable[[int], None] | None = None,
+                   engine: str = "duckdb", chunk_size: int = CHUNK, allow_stale: bool = False, strict: bool = False,
+                   on_start: Callable[[int], None] | None = None,
                    on_chunk: Callable[[int], None] | None = None) -> ScoredBatch:
     """Score a canonical folder (or raw Sichuan files, ``data_format="sichuan"``) as of ``as_of``, or a feature
     table already built (``features``), and write the scores, their rejects, the drift report and the rings
-    beside ``out``."""
+    beside ``out``. An as_of the data cannot support is refused unless ``allow_stale``. With ``strict``, a batch
+    whose features' coverage moved from training is refused: only the drift report is written."""
     check_out(out)
     if features is None and (data is None or as_of is None):
         raise InputError("give --data and --as-of (or --features, a feature table already built)")
@@ -52,16 +62,24 @@ def score_to_files(bundle, out: str | Path, *, data: str | Path | None = None, a
 
                 ingested, data = ingest_sichuan(data, tmp), Path(tmp)
             result = score_folder(bundle, data, as_of, numbers=numbers, engine=engine, chunk_size=chunk_size,
-                                  on_start=on_start, on_chunk=on_chunk)
+                                  allow_stale=allow_stale, on_start=on_start, on_chunk=on_chunk)
             rings = find_rings(data, result.scores, as_of, engine=engine, window_days=max(bundle.spec.windows))
     result.scores = rings.assign(result.scores)
     meta = {"model_version": bundle.version, "feature_spec": bundle.spec.hash,
             "as_of": as_of.isoformat() if as_of else ""}
+    batch = ScoredBatch(result, drifted(result.drift, WARN_PSI), coverage_moved(result.drift), rings, ingested)
+    write_json({**meta, "numbers_in": result.numbers_in, "scored": result.scored, "closed": result.closed,
+                "rejected": result.rejected, "warn_psi": WARN_PSI, "drifted": batch.drifted,
+                "coverage": {"margin": COVERAGE_MARGIN, "moved": _records(batch.coverage)},
+                "features": _records(result.drift)}, drift_path(out))
+    if strict and len(batch.coverage):
+        raise InputError(f"{coverage_line(batch.coverage)}: the model would score outside what it learned; "
+                         f"no scores written (--strict; see {drift_path(out)})")
     write_scores(scores_table(result.scores, meta), out)
     write_rejects(result.rejects, out)
     write_rings(rings.table, out)
-    warn = drifted(result.drift, WARN_PSI)
-    drift = result.drift.round(6).astype(object).where(result.drift.notna(), None).to_dict("records")
-    write_json({**meta, "numbers_in": result.numbers_in, "warn_psi": WARN_PSI, "drifted": warn, "features": drift},
-               drift_path(out))
-    return ScoredBatch(result, warn, rings, ingested)
+    return batch
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    return table.round(6).astype(object).where(table.notna(), None).to_dict("records")

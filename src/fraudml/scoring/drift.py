@@ -1,10 +1,14 @@
-"""Drift: how far a scored batch's feature distributions are from the training reference.
+"""Drift and coverage: how far a scored batch's features are from the training reference.
 
 The population stability index (PSI) of each feature compares the share of rows
 in each of the training reference's bins (plus one bin for missing values) with
 the batch's share: PSI = sum((batch - train) * ln(batch / train)). Below 0.1 is
 stable, 0.1-0.25 a shift worth watching, above 0.25 a shift the model was not
-trained for. Counts accumulate chunk by chunk, so memory does not grow with the batch.
+trained for. Coverage is a feature's non-null share: a feature whose coverage
+moved by more than ``COVERAGE_MARGIN``, or that the batch lacks entirely, means
+the batch's data cannot give the model what it learned from (a trend from a
+one-month spend file, call features from account records alone). Counts
+accumulate chunk by chunk, so memory does not grow with the batch.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 WARN_PSI = 0.25
+COVERAGE_MARGIN = 0.3  # a feature's non-null share may move this much between training and a batch
+SHOWN = 5  # features named in a one-line summary; the drift file lists them all
 EPS = 1e-4  # floor on a bin's share, so an empty bin gives a large but finite PSI
 
 
@@ -118,3 +124,39 @@ class DriftCounter:
 def drifted(table: pd.DataFrame, threshold: float = WARN_PSI) -> list[str]:
     """Names of the features whose PSI is above ``threshold``."""
     return table.loc[table["psi"] > threshold, "feature"].tolist()
+
+
+def coverage_moved(table: pd.DataFrame, margin: float = COVERAGE_MARGIN) -> pd.DataFrame:
+    """Features whose coverage (non-null share) in the batch moved by more than ``margin`` from training, or that
+    the batch lacks entirely while training had them; largest move first: feature, train, batch."""
+    cover = pd.DataFrame({"feature": table["feature"], "train": 1 - table["missing_train"],
+                          "batch": 1 - table["missing_batch"]}).dropna()
+    moved = cover[((cover["batch"] - cover["train"]).abs() > margin) | ((cover["batch"] == 0) & (cover["train"] > 0))]
+    order = (moved["batch"] - moved["train"]).abs().sort_values(ascending=False, kind="stable").index
+    return moved.loc[order].reset_index(drop=True)
+
+
+def psi_line(table: pd.DataFrame, threshold: float = WARN_PSI, shown: int = SHOWN) -> str | None:
+    """'PSI above 0.25 for 11 features: arpu_trend 1.88, ... and 6 more' (None when no feature drifted)."""
+    over = table[table["psi"] > threshold]
+    if over.empty:
+        return None
+    named = ", ".join(f"{row.feature} {row.psi:.2f}" for row in over.head(shown).itertuples())
+    return f"PSI above {threshold} for {_features(len(over))}: {named}{_more(len(over) - shown)}"
+
+
+def coverage_line(moved: pd.DataFrame, margin: float = COVERAGE_MARGIN, shown: int = SHOWN) -> str | None:
+    """'3 features present in a share of rows unlike training (...): arpu_trend 95% -> 0%, ...' (None: none)."""
+    if moved.empty:
+        return None
+    named = ", ".join(f"{row.feature} {row.train:.0%} -> {row.batch:.0%}" for row in moved.head(shown).itertuples())
+    return (f"{_features(len(moved))} present in a share of rows unlike training (by more than {margin * 100:.0f} "
+            f"points, or entirely missing): {named}{_more(len(moved) - shown)}")
+
+
+def _features(n: int) -> str:
+    return f"{n} feature" + ("" if n == 1 else "s")
+
+
+def _more(n: int) -> str:
+    return f" and {n} more" if n > 0 else ""

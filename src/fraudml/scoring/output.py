@@ -23,7 +23,7 @@ RING_ID = "ring_id"
 SCORES = pa.schema(
     [
         pa.field("msisdn", pa.string(), nullable=False),
-        pa.field("score", pa.float64(), nullable=False),
+        pa.field("score", pa.float64()),  # null for a closed number: not scored
         pa.field("rank", pa.int64(), nullable=False),
         pa.field("decision", pa.string(), nullable=False),
         pa.field("reason_1", pa.string()),

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from fraudml.features.spec import FeatureDef, FeatureSpec
+from fraudml.features.spec import CATEGORY, FeatureDef, FeatureSpec
 
 SHARE_UNITS = {"share", "fraction", "ratio_share", "%"}
 FLAG_UNITS = {"flag", "bool", "boolean"}
@@ -201,8 +201,12 @@ def phrase(feature: FeatureDef, value: float | None) -> str | None:
     return _singular(re.sub(r" +,", ",", " ".join(text.split())))
 
 
-def describe(feature: FeatureDef, value: float | None, typical: float | None = None) -> str:
-    """One reason: its phrase, or '<description><window>: <value>', then '(typical: <median in training>)'."""
+def describe(feature: FeatureDef, value, typical=None) -> str:
+    """One reason: its phrase, or '<description><window>: <value>', then '(typical: <median in training>)'; for a
+    categorical feature, ``typical`` maps each category to the share of its training numbers that were fraud
+    (:func:`describe_category`)."""
+    if feature.dtype == CATEGORY:
+        return describe_category(feature, value, typical or {})
     said = phrase(feature, value)
     if said is None:
         return _catalogue_reason(feature, value, typical)
@@ -219,11 +223,21 @@ def _catalogue_reason(feature: FeatureDef, value: float | None, typical: float |
     return text
 
 
+def describe_category(feature: FeatureDef, value, fraud_share: Mapping[str, float]) -> str:
+    """'home city 成都: 41% of its numbers were fraud in training'; a value the model never saw scores as missing."""
+    if value is None or pd.isna(value):
+        return f"{feature.description}: missing"
+    share = fraud_share.get(str(value))
+    if share is None or pd.isna(share):
+        return f"{feature.description} {value}: not seen in training"
+    return f"{feature.description} {value}: {share:.0%} of its numbers were fraud in training"
+
+
 def top_reasons(
     features: pd.DataFrame,
     contributions: pd.DataFrame,
     spec: FeatureSpec,
-    typical: Mapping[str, float] | None = None,
+    typical: Mapping[str, object] | None = None,
     k: int = 3,
 ) -> pd.DataFrame:
     """The ``k`` features that raised each row's score most, as text columns ``reason_1..k``.
@@ -240,7 +254,7 @@ def top_reasons(
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns}, index=features.index)
     contrib = contributions[names].to_numpy(dtype="float64")
     order = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
-    values = features[names].to_numpy(dtype="float64", na_value=np.nan)
+    values = features[names].to_numpy(dtype=object)
     out = np.full((len(features), k), None, dtype=object)
     for j in range(order.shape[1]):
         idx = order[:, j]

@@ -22,7 +22,8 @@ import pyarrow.compute as pc
 
 from fraudml.errors import InputError
 from fraudml.features.spec import FeatureSpec, spec_path
-from fraudml.model.thresholds import ALERT, DECISIONS, REVIEW
+from fraudml.model.inputs import encode_categories
+from fraudml.model.thresholds import ALERT, CLOSED, DECISIONS, REVIEW
 from fraudml.scoring.drift import DriftCounter, Reference
 from fraudml.scoring.numbers import EMPTY, REPEATED, known_numbers, read_numbers, select
 from fraudml.scoring.output import REASONS, RING_ID, SCORES
@@ -36,25 +37,28 @@ CHUNK = 100_000
 
 @dataclass
 class ScoreResult:
-    scores: pd.DataFrame  # the output contract's columns, ranked
+    scores: pd.DataFrame  # the output contract's columns, ranked: the scored numbers, then the closed ones
     rejects: pd.DataFrame  # msisdn, reason
     drift: pd.DataFrame  # feature, psi, missing_train, missing_batch
     numbers_in: int
 
     @property
+    def closed(self) -> int:
+        return int((self.scores["decision"] == CLOSED).sum())
+
+    @property
     def scored(self) -> int:
-        return len(self.scores)
+        return len(self.scores) - self.closed
 
     @property
     def rejected(self) -> int:
         return len(self.rejects)
 
     def summary(self) -> str:
-        line = f"numbers in {self.numbers_in:,} = scored {self.scored:,} + rejected {self.rejected:,}"
-        if self.scored:
-            counts = self.scores["decision"].value_counts()
-            line += " (" + ", ".join(f"{d} {counts.get(d, 0):,}" for d in DECISIONS) + ")"
-        return line
+        counts = self.scores["decision"].value_counts()
+        decisions = f" ({', '.join(f'{d} {counts.get(d, 0):,}' for d in DECISIONS)})" if self.scored else ""
+        return (f"numbers in {self.numbers_in:,} = scored {self.scored:,}{decisions} + closed {self.closed:,} "
+                f"+ rejected {self.rejected:,}")
 
 
 def model_version(bundle) -> str:
@@ -67,10 +71,23 @@ def references(bundle) -> dict[str, Reference]:
     return {name: r if isinstance(r, Reference) else Reference.from_bundle(r) for name, r in ref.items()}
 
 
+def typical_values(bundle, refs: dict[str, Reference]) -> dict:
+    """What a reason compares a value with: its training median; for a categorical feature, the share of each
+    category's training numbers that were fraud."""
+    typical = {n: r.median for n, r in refs.items() if r.median is not None}
+    raw = getattr(bundle, "reference", None) or {}
+    for name in bundle.spec.categorical:
+        entry = raw.get(name)
+        if isinstance(entry, dict) and entry.get("fraud_share") is not None:
+            typical[name] = dict(zip(bundle.spec.categories.get(name, ()), entry["fraud_share"]))
+    return typical
+
+
 def check_spec(bundle, computed: FeatureSpec) -> None:
-    """Refuse a model trained on features other than those this code computes."""
-    trained = bundle.spec
-    if trained.hash != computed.hash:
+    """Refuse a model trained on features other than those this code computes (its categories aside: a feature
+    table's spec has none, the model learned them)."""
+    trained = bundle.spec.without_categories()
+    if trained.hash != computed.without_categories().hash:
         only_model = sorted(set(trained.names) - set(computed.names))
         only_code = sorted(set(computed.names) - set(trained.names))
         detail = ""
@@ -90,7 +107,7 @@ def check_model(bundle) -> None:
     check_spec(bundle, feature_spec(**settings(bundle.spec)))
 
 
-def score_frame(bundle, features: pd.DataFrame, typical: dict[str, float] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score_frame(bundle, features: pd.DataFrame, typical: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score one chunk of feature rows: (scored rows without rank, rejects).
 
     A row whose features are all missing cannot be scored and becomes a reject.
@@ -130,21 +147,23 @@ def score_chunks(
     *,
     numbers_in: int | None = None,
     rejects: pd.DataFrame | None = None,
+    closed: pd.DataFrame | None = None,
     on_chunk: Callable[[int], None] | None = None,
 ) -> ScoreResult:
     """Score feature chunks, count drift, then rank the whole batch.
 
-    ``rejects`` are numbers set aside before feature building; ``numbers_in``
-    defaults to the feature rows seen plus those rejects.
+    ``rejects`` are numbers set aside before feature building; ``closed`` (msisdn,
+    reason) the numbers outside the model's population, ranked after the scored
+    ones; ``numbers_in`` defaults to the feature rows seen plus those two.
     """
     refs = references(bundle)
-    typical = {n: r.median for n, r in refs.items() if r.median is not None}
+    typical = typical_values(bundle, refs)
     drift = DriftCounter(refs)
     scored, rejected = [], [] if rejects is None else [rejects]
     seen = 0
     for chunk in chunks:
         seen += len(chunk)
-        drift.add(chunk)
+        drift.add(encode_categories(chunk, bundle.spec))  # as the model sees it: an unseen category is missing
         s, r = score_frame(bundle, chunk, typical)
         scored.append(s)
         rejected.append(r)
@@ -152,19 +171,31 @@ def score_chunks(
             on_chunk(len(chunk))
     scores = pd.concat(scored, ignore_index=True) if scored else pd.DataFrame(columns=[n for n in SCORES.names if n not in ("rank", "model_version")])
     scores["rank"] = rank(scores) if len(scores) else pd.Series(dtype="int64")
+    scores = pd.concat([scores.sort_values("rank", ignore_index=True), closed_rows(closed, len(scores))],
+                       ignore_index=True)
     scores["model_version"] = model_version(bundle)
     scores[RING_ID] = pd.Series(pd.NA, index=scores.index, dtype="string")  # rings come after scoring (fraudml.cases)
-    scores = scores.sort_values("rank", ignore_index=True)[SCORES.names]
+    scores = scores[SCORES.names]
     all_rejects = pd.concat(rejected, ignore_index=True) if rejected else pd.DataFrame(columns=["msisdn", "reason"])
     all_rejects = all_rejects.sort_values(["reason", "msisdn"], ignore_index=True, na_position="first")
     if numbers_in is None:
-        numbers_in = seen + (0 if rejects is None else len(rejects))
+        numbers_in = seen + sum(len(x) for x in (rejects, closed) if x is not None)
     return ScoreResult(scores, all_rejects, drift.result(), numbers_in)
+
+
+def closed_rows(closed: pd.DataFrame | None, ranked: int) -> pd.DataFrame:
+    """The closed numbers as score rows: no score, decision CLOSED, the reason first, ranked after ``ranked``
+    scored numbers in msisdn order."""
+    closed = pd.DataFrame(columns=["msisdn", "reason"]) if closed is None else closed.sort_values("msisdn")
+    return pd.DataFrame({"msisdn": closed["msisdn"].astype("string").to_numpy(), "score": np.nan, "decision": CLOSED,
+                         REASONS[0]: closed["reason"].to_numpy(dtype=object),
+                         **{c: None for c in REASONS[1:]},
+                         "rank": np.arange(ranked + 1, ranked + 1 + len(closed), dtype="int64")})
 
 
 def settings(spec: FeatureSpec) -> dict:
     """The feature settings a model was trained with, to build the same features for it."""
-    return {"windows": spec.windows, "label_delay_days": spec.label_delay_days}
+    return {"windows": spec.windows, "label_delay_days": spec.label_delay_days, "months": spec.months}
 
 
 def feature_chunks(
@@ -231,14 +262,35 @@ def score_folder(
     numbers: str | Path | None = None,
     engine: str = "duckdb",
     chunk_size: int = CHUNK,
+    allow_stale: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_chunk: Callable[[int], None] | None = None,
 ) -> ScoreResult:
-    """Score the numbers of a canonical folder (or those listed in ``numbers``) as of ``as_of``."""
+    """Score the numbers of a canonical folder (or those listed in ``numbers``) as of ``as_of``: those live then
+    (:mod:`fraudml.features.population`); the others are closed, with the reason. An as_of the data cannot
+    support is refused unless ``allow_stale``."""
     check_model(bundle)
     listed = read_numbers(numbers) if numbers is not None else None
     selection = select(known_numbers(data, as_of), listed)
+    live, closed = split_population(bundle, data, as_of, selection.numbers, engine, allow_stale)
     if on_start:
-        on_start(len(selection.numbers))
-    chunks = feature_chunks(bundle, data, selection.numbers, as_of, engine, chunk_size)
-    return score_chunks(bundle, chunks, numbers_in=selection.numbers_in, rejects=selection.rejects, on_chunk=on_chunk)
+        on_start(len(live))
+    chunks = feature_chunks(bundle, data, live, as_of, engine, chunk_size)
+    return score_chunks(bundle, chunks, numbers_in=selection.numbers_in, rejects=selection.rejects, closed=closed,
+                        on_chunk=on_chunk)
+
+
+def split_population(bundle, data: str | Path, as_of: date, numbers: pd.Series, engine: str,
+                     allow_stale: bool) -> tuple[pd.Series, pd.DataFrame]:
+    """The numbers live at as_of, and the closed ones with their reason; refuses a stale as_of."""
+    from fraudml.engine import close, connect, load_tables
+    from fraudml.features.population import check_as_of, population
+
+    con = connect(engine)
+    tables = load_tables(con, data)
+    if not allow_stale:
+        check_as_of(tables, [pd.Timestamp(as_of)], max(bundle.spec.windows))
+    reasons = population(con, tables, pd.DataFrame({"msisdn": numbers, "as_of": pd.Timestamp(as_of)}))
+    close(con)
+    out = reasons["reason"].notna().to_numpy()
+    return numbers[~out].reset_index(drop=True), reasons.loc[out, ["msisdn", "reason"]].reset_index(drop=True)

@@ -44,7 +44,12 @@ def _timestamps(start: pd.Timestamp, days: np.ndarray) -> pd.Series:
 
 
 def _ordered(events: dict[str, np.ndarray], days: float) -> dict[str, np.ndarray]:
-    """Events sorted by owner and time, keeping one event per owner and second (a line starts one call at a time)."""
+    """Events sorted by owner and time, keeping one event per owner and second (a line starts one call at a time).
+
+    Times are kept within the world's last second: rounded to the second, an event in its last half second would
+    land on the day after the world, and move the end of the data (and every snapshot date) by a day.
+    """
+    events["t"] = np.minimum(events["t"], days - 1 / DAY_S)
     second = np.rint(events["t"] * DAY_S).astype(np.int64)
     key = events["owner"] * (int(days * DAY_S) + DAY_S) + second
     order = np.argsort(key, kind="stable")  # fast on the long sorted runs the events come in

@@ -55,7 +55,7 @@ def example_input(table: pd.DataFrame, feature_names: list[str], rows: int = 5) 
 def signature(bundle, table: pd.DataFrame, example: pd.DataFrame):
     """Inputs: ``msisdn`` and every feature, each may be null; output: the calibrated score.
 
-    Float features are ``double``. Integer features (counts, flags) are declared
+    Float features are ``double``, categorical ones ``string``. Integer features (counts, flags) are declared
     ``any``: they arrive as integers, or as floats when a source is absent and
     they are null, and MLflow refuses to convert either into the other. The
     bundle itself checks that every feature is numeric.
@@ -64,6 +64,8 @@ def signature(bundle, table: pd.DataFrame, example: pd.DataFrame):
     from mlflow.types.schema import AnyType, ColSpec, Schema
 
     def colspec(name: str) -> ColSpec:
+        if name in bundle.spec.categorical:
+            return ColSpec("string", name, required=False)
         is_float = pd.api.types.is_float_dtype(table[name])
         return ColSpec("double" if is_float else AnyType(), name, required=False)
 
