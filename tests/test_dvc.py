@@ -46,6 +46,7 @@ def changed_stages(folder: Path) -> set[str]:
     ("src/fraudml/simulate/world.py", {"simulate"}),
     ("src/fraudml/features/spec.py", {"features", "train", "evaluate"}),
     ("src/fraudml/features/account.py", {"features"}),
+    ("src/fraudml/engine.py", {"features"}),
     ("src/fraudml/params.py", {"train", "evaluate"}),
     ("src/fraudml/model/train.py", {"train", "evaluate"}),
 ])

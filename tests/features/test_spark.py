@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from feature_worlds import family_world, snapshots, write_world
 from fraudml.cli import app
 from fraudml.features.build import build_features
-from fraudml.features.engine import SPARK_SETTINGS
+from fraudml.engine import SPARK_SETTINGS
 from fraudml.features.snapshots import make_snapshots
 
 pytest.importorskip("pyspark", reason="pyspark is not installed (it is in the dev group: uv sync)")

@@ -21,7 +21,7 @@ from fraudml.errors import InputError, example_rows
 from fraudml.features import (account, devices, diversity, durations, graph, location, reciprocity, sms_data, timing,
                               volume)
 from fraudml.features.context import KEY, Context, unbound_context
-from fraudml.features.engine import Tables, close, connect, load_tables, register
+from fraudml.engine import Tables, close, connect, load_tables, register
 from fraudml.features.spec import (DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS, ID_COLUMNS, TARGET_COLUMNS, FeatureSpec,
                                    spec_path)
 from fraudml.tables import read_parquet, write_atomic

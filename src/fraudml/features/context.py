@@ -18,7 +18,7 @@ from functools import cached_property
 
 import ibis
 
-from fraudml.features.engine import Tables
+from fraudml.engine import Tables
 from fraudml.features.spec import FeatureDef
 from fraudml.tables import DAY_S, TABLES
 
@@ -297,7 +297,7 @@ class Context:
 
 def unbound_context(windows: tuple[int, ...], label_delay_days: int) -> Context:
     """A context over placeholder tables: enough to declare the features, not to compute them."""
-    from fraudml.features.engine import _ibis_type
+    from fraudml.engine import _ibis_type
 
     tables = {name: ibis.table({c.name: _ibis_type(c.type) for c in schema.columns}, name=name)
               for name, schema in TABLES.items()}

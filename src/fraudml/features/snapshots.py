@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from fraudml.errors import InputError, example_rows
-from fraudml.features.engine import Tables, connect, load_tables, register
+from fraudml.engine import Tables, connect, load_tables, register
 from fraudml.tables import read_parquet
 
 SPECS = "end, weekly, every:N (days), auto, or a .parquet/.csv file with msisdn and as_of"
