@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from feature_worlds import family_world, snapshots, write_world
 from fraudml.cli import app
 from fraudml.features.build import build_features
-from fraudml.engine import SPARK_SETTINGS
 from fraudml.features.snapshots import make_snapshots
+from fraudml.spark import settings
 
 pytest.importorskip("pyspark", reason="pyspark is not installed (it is in the dev group: uv sync)")
 if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
@@ -38,7 +38,7 @@ def spark():
 
     builder = SparkSession.builder.master("local[2]").appName("fraudml-parity").config("spark.ui.enabled", "false")
     # twice the default driver memory: this session runs beside the rest of the suite, and must not fail for lack of it
-    for key, value in {**SPARK_SETTINGS, "spark.sql.shuffle.partitions": "4", "spark.driver.memory": "4g"}.items():
+    for key, value in {**settings("local[2]"), "spark.sql.shuffle.partitions": "4", "spark.driver.memory": "4g"}.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from fraudml.cli.app import Command, app, console
+from fraudml.cli.app import SPARK_MASTER, Command, app, console
 from fraudml.errors import InputError
 from fraudml.features.spec import DEFAULT_LABEL_DELAY_DAYS, DEFAULT_WINDOWS
 
@@ -26,6 +26,7 @@ def features(
     as_of: str = typer.Option(None, "--as-of", help="one snapshot date (YYYY-MM-DD): every number active before it"),
     snapshots: str = typer.Option(None, "--snapshots", help="end, weekly, every:N, auto, or a .parquet/.csv of msisdn,as_of"),
     engine: str = typer.Option("duckdb", help="duckdb (embedded) or spark (needs the spark extra)"),
+    spark_master: str = SPARK_MASTER,
     windows: str = typer.Option(",".join(map(str, DEFAULT_WINDOWS)), help="trailing windows in days"),
     label_delay_days: int = typer.Option(DEFAULT_LABEL_DELAY_DAYS, min=0, help="days until a fraud label is known: labels "
                                          "feed graph features only once this old (the params file's features.label_delay_days)"),
@@ -43,19 +44,20 @@ def features(
         return
     if data is None or out is None:
         raise InputError("fraudml features needs --data DIR and --out FILE (or --catalogue FILE)")
-    from fraudml.features.build import build_features, write_features
+    from fraudml.engine import engine_session
+    from fraudml.features.build import features_to_file
     from fraudml.features.snapshots import make_snapshots
 
     start = time.perf_counter()
-    with console.status("choosing snapshots"):
-        snaps = make_snapshots(data, snapshots, as_of=as_of, active_days=active_days, engine=engine, memory_limit=memory_limit)
-    if len(snaps) == 0:
-        raise InputError(f"{data}: no number has activity before the snapshot date(s): nothing to compute")
-    with console.status(f"computing features for {len(snaps):,} snapshots"):
-        table, spec = build_features(data, snaps, windows=_windows(windows), label_delay_days=label_delay_days,
-                                     engine=engine, memory_limit=memory_limit, threads=threads)
-    write_features(table, spec, out)
-    positive, negative = int((table["label"] == 1).sum()), int((table["label"] == 0).sum())
-    console.print(f"wrote {len(table):,} snapshots x {len(spec.features)} features to {out} (spec {spec.hash}; "
-                  f"{positive:,} positive, {negative:,} negative, {len(table) - positive - negative:,} unlabelled) "
-                  f"in {time.perf_counter() - start:.1f}s")
+    with engine_session(engine, spark_master=spark_master, memory_limit=memory_limit):
+        with console.status("choosing snapshots"):
+            snaps = make_snapshots(data, snapshots, as_of=as_of, active_days=active_days, engine=engine, memory_limit=memory_limit)
+        if len(snaps) == 0:
+            raise InputError(f"{data}: no number has activity before the snapshot date(s): nothing to compute")
+        with console.status(f"computing features for {len(snaps):,} snapshots"):
+            written = features_to_file(data, snaps, out, windows=_windows(windows), label_delay_days=label_delay_days,
+                                       engine=engine, memory_limit=memory_limit, threads=threads)
+    unlabelled = written.rows - written.positive - written.negative
+    console.print(f"wrote {written.rows:,} snapshots x {len(written.spec.features)} features to {out} (spec "
+                  f"{written.spec.hash}; {written.positive:,} positive, {written.negative:,} negative, {unlabelled:,} "
+                  f"unlabelled) in {time.perf_counter() - start:.1f}s")

@@ -30,8 +30,18 @@ def score_to_files(bundle, out: str | Path, *, data: str | Path | None = None, a
                    engine: str = "duckdb", chunk_size: int = CHUNK, on_start: Callable[[int], None] | None = None,
                    on_chunk: Callable[[int], None] | None = None) -> ScoredBatch:
     """Score a canonical folder (or raw Sichuan files, ``data_format="sichuan"``) as of ``as_of``, or a feature
-    table already built (``features``), and write the scores, their rejects and the drift report beside ``out``."""
-    check_out(out)
+    table already built (``features``), and write the scores, their rejects and the drift report beside ``out``.
+
+    With ``engine="spark"``, a folder is scored on Spark, and the scores and rejects are folders of parts
+    written by Spark (:mod:`fraudml.scoring.spark`); the result then holds the top rows only.
+    """
+    on_spark = engine == "spark" and features is None
+    if on_spark:
+        from fraudml.scoring.spark import check_out as check_spark_out, score_folder_spark
+
+        check_spark_out(out)
+    else:
+        check_out(out)
     if features is None and (data is None or as_of is None):
         raise InputError("give --data and --as-of (or --features, a feature table already built)")
     if features is not None and (data is not None or numbers is not None):
@@ -46,12 +56,17 @@ def score_to_files(bundle, out: str | Path, *, data: str | Path | None = None, a
                 from fraudml.ingest.sichuan import ingest_sichuan
 
                 ingested, data = ingest_sichuan(data, tmp), Path(tmp)
-            result = score_folder(bundle, data, as_of, numbers=numbers, engine=engine, chunk_size=chunk_size,
-                                  on_start=on_start, on_chunk=on_chunk)
+            if on_spark:
+                result = score_folder_spark(bundle, data, as_of, out, numbers=numbers, on_start=on_start,
+                                            on_chunk=on_chunk)
+            else:
+                result = score_folder(bundle, data, as_of, numbers=numbers, engine=engine, chunk_size=chunk_size,
+                                      on_start=on_start, on_chunk=on_chunk)
     meta = {"model_version": bundle.version, "feature_spec": bundle.spec.hash,
             "as_of": as_of.isoformat() if as_of else ""}
-    write_scores(scores_table(result.scores, meta), out)
-    write_rejects(result.rejects, out)
+    if not on_spark:
+        write_scores(scores_table(result.scores, meta), out)
+        write_rejects(result.rejects, out)
     warn = drifted(result.drift, WARN_PSI)
     drift = result.drift.round(6).astype(object).where(result.drift.notna(), None).to_dict("records")
     write_json({**meta, "numbers_in": result.numbers_in, "warn_psi": WARN_PSI, "drifted": warn, "features": drift},
