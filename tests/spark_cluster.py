@@ -28,10 +28,11 @@ WORKER_MEMORY = "2g"  # what the worker offers its executors
 EXECUTOR_MEMORY = "1g"
 DAEMON_MEMORY = "256m"  # the master's and the worker's own heaps
 START_TIMEOUT_S = 180  # a loaded 2-core machine starts three JVMs slowly
-# the settings a small application needs on this cluster: its cores (fraudml sizes its shuffles from them), its
-# executor, no web UI, and every address on the loopback
+# the settings a small application needs on this cluster: its cores and executor, few shuffle partitions, no web
+# UI, and every address on the loopback
 APPLICATION_SETTINGS = {
     "spark.cores.max": str(CORES),
+    "spark.sql.shuffle.partitions": str(CORES),  # tiny test worlds: each partition of each stage is a task
     "spark.executor.cores": str(CORES),
     "spark.executor.memory": EXECUTOR_MEMORY,
     "spark.ui.enabled": "false",
@@ -67,6 +68,7 @@ class Cluster:
     master: str  # spark://127.0.0.1:PORT
     ui: str  # the master's web UI, whose /json/ lists the workers
     conf_dir: Path  # SPARK_CONF_DIR for applications on this cluster
+    process_groups: tuple[int, ...] = ()  # the master's and the worker's (with its executors)
 
     def env(self, **extra: str) -> dict[str, str]:
         """The environment of a process that runs an application on the cluster (its master not named)."""
@@ -142,7 +144,7 @@ def standalone_cluster(folder: Path):
         conf = folder / "conf"
         conf.mkdir(exist_ok=True)
         (conf / "spark-defaults.conf").write_text("".join(f"{k} {v}\n" for k, v in APPLICATION_SETTINGS.items()))
-        cluster = Cluster(url, ui, conf)
+        cluster = Cluster(url, ui, conf, (master.pid, worker.pid))
         while not any(w.get("state") == "ALIVE" for w in cluster.workers()):
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the worker did not register with {url}; its log ends:\n"

@@ -37,7 +37,7 @@ TOP = 1_000  # ranked rows brought to the driver, for the command to show the fi
 REJECT = "_reject"  # the reason a feature row could not be scored; null for a scored row
 _SCORED = pa.schema([("msisdn", pa.string()), ("score", pa.float64()), ("decision", pa.string()),
                      *[(c, pa.string()) for c in REASONS], (REJECT, pa.string())])  # a feature row, scored or not
-_SHIPPED: dict[str, ModelBundle] = {}  # bundles loaded on an executor's Python worker, by shipped folder name
+_SHIPPED: dict[str, ModelBundle] = {}  # bundles loaded by an executor's Python worker, by the key they were sent with
 
 
 @dataclass
@@ -139,7 +139,8 @@ def _score(con, tables, bundle, snapshots, as_of: date, early, out: Path, tmp: P
     rows = rows.persist(StorageLevel.MEMORY_AND_DISK)  # read twice: drift counts, then scores
     refs = references(bundle)
     drift = drift_counts(rows, refs)
-    scored = rows.mapInArrow(partial(_score_batches, _ship(con, bundle, tmp), _typical(refs)), _scored_schema())
+    shipped = _ship(con, bundle, tmp)
+    scored = rows.mapInArrow(partial(_score_batches, shipped, _typical(refs)), _scored_schema())
     scored = scored.persist(StorageLevel.MEMORY_AND_DISK)
     ranked = rank(scored.filter(F.col(REJECT).isNull()).drop(REJECT)).withColumn("model_version", F.lit(model_version(bundle)))
     write(ranked.select(*SCORES.names), out, "csv" if out.suffix == ".csv" else "parquet")
@@ -150,24 +151,27 @@ def _score(con, tables, bundle, snapshots, as_of: date, early, out: Path, tmp: P
     top = ranked.filter(F.col("rank") <= TOP).orderBy("rank").select(*SCORES.names).toPandas()
     for cached in (scored, rows):
         cached.unpersist()
+    shipped.unpersist()
     release()
     return SparkScoreResult(top, pd.DataFrame(columns=["msisdn", "reason"]), drift.result(), 0, decisions, reasons)
 
 
-def _ship(con, bundle, tmp: Path) -> str:
-    """Send the bundle's files to every executor; the name to find them by there."""
-    name = f"fraudml-bundle-{uuid.uuid4().hex}"
-    bundle.save(tmp / name)
-    con._session.sparkContext.addFile(str(tmp / name), recursive=True)
-    return name
+def _ship(con, bundle, tmp: Path):
+    """The bundle's files, broadcast to every executor (a folder cannot be added as files on a cluster)."""
+    bundle.save(tmp)
+    files = {path.name: path.read_bytes() for path in sorted(tmp.iterdir())}
+    return con._session.sparkContext.broadcast((uuid.uuid4().hex, files))
 
 
-def _shipped(name: str) -> ModelBundle:
-    if name not in _SHIPPED:
-        from pyspark import SparkFiles
-
-        _SHIPPED[name] = ModelBundle.load(SparkFiles.get(name))
-    return _SHIPPED[name]
+def _shipped(shipped) -> ModelBundle:
+    """On an executor: the shipped bundle, written out and loaded once per Python worker."""
+    key, files = shipped.value
+    if key not in _SHIPPED:
+        with tempfile.TemporaryDirectory(prefix="fraudml-bundle-") as folder:
+            for name, data in files.items():
+                (Path(folder) / name).write_bytes(data)
+            _SHIPPED[key] = ModelBundle.load(folder)  # read whole into memory before the folder goes
+    return _SHIPPED[key]
 
 
 def _typical(refs: dict[str, Reference]) -> dict[str, float]:
@@ -179,9 +183,9 @@ def _scored_schema() -> str:
     return ", ".join(f"{f.name} {'double' if pa.types.is_floating(f.type) else 'string'}" for f in _SCORED)
 
 
-def _score_batches(name: str, typical: dict[str, float], batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+def _score_batches(shipped, typical: dict[str, float], batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """On an executor: each batch of feature rows scored by ``score_frame``, the scored rows then the rejects."""
-    bundle = _shipped(name)
+    bundle = _shipped(shipped)
     for batch in batches:
         features = batch.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)  # as DuckDB's chunks are typed
         scored, rejects = score_frame(bundle, features, typical)
