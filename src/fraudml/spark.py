@@ -84,16 +84,20 @@ def settings(master: str, environment: dict[str, str] | None = None) -> dict[str
 
 
 def session(master: str | None = None, memory_limit: str | None = None):
-    """``(session, started)``: the session running in this process, else a new one on ``master``.
+    """``(session, started)``: the session (or the bare Spark context) running in this process, else a new one
+    on ``master``.
 
     ``memory_limit`` is the driver's memory when this starts Spark's JVM (under ``spark-submit``, its
-    ``--driver-memory`` decides). ``started`` says whether the caller owns the session (and may stop it).
+    ``--driver-memory`` decides). ``started`` says whether the caller owns the session and may stop it: never
+    when the context was already there.
     """
     _pyspark()
     from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
     running = SparkSession.getActiveSession()
+    if running is None and SparkContext._active_spark_context is not None:  # the platform's, no session yet
+        running = SparkSession.builder.getOrCreate()
     if running is not None:
         if master and running.sparkContext.master != master:
             raise InputError(f"a Spark session on {running.sparkContext.master} is already running in this process; "
