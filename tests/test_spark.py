@@ -76,3 +76,32 @@ def test_a_spark_master_needs_the_spark_engine(fraudml_cli, bundle_dir, tmp_path
         status, output = fraudml_cli(*command, "--data", tmp_path, "--as-of", "2020-01-01", "--spark-master",
                                      "spark://host:7077")
         assert status == 2 and "--spark-master spark://host:7077 is for --engine spark, not duckdb" in output
+
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("spark")  # the suite's one Spark session (tests/conftest.py)
+@pytest.mark.filterwarnings("ignore::FutureWarning:pyspark.*", "ignore::DeprecationWarning:pyspark.*")
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_spark_writes_parts_that_read_back_as_the_frame_in_order(spark, fmt, tmp_path):
+    import pandas as pd
+
+    from fraudml.spark import write
+    from fraudml.tables import parquet_files
+
+    frame = pd.DataFrame({"msisdn": ["a", "b", "c", "d"], "rank": [1, 2, 3, 4],
+                          "reason_1": ['calls "out", at night: 8', None, "x", ""]})
+    out = tmp_path / f"scores.{fmt}"
+    write(spark.createDataFrame(frame).orderBy("rank"), out, fmt)  # two parts: the session has two shuffle partitions
+    assert (out / SUCCESS).is_file()
+    if fmt == "parquet":
+        parts = parquet_files(out)
+        back = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    else:  # a header in every part, quotes doubled (RFC 4180)
+        parts = sorted(out.glob("part-*.csv"))
+        assert all(p.read_text().splitlines()[0] == "msisdn,rank,reason_1" for p in parts)
+        back = pd.concat([pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in parts], ignore_index=True)
+        frame.loc[3, "reason_1"] = None  # pandas reads an empty field and an empty quoted string alike
+    assert len(parts) == 2
+    assert back.astype(object).where(back.notna(), None).values.tolist() == \
+        frame.astype(object).where(frame.notna(), None).values.tolist()
