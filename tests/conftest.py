@@ -7,6 +7,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -229,3 +230,48 @@ def local_server(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
         log.close()
+
+
+# ---- Spark: one small local session per test worker for the tests that run Spark in this process (they share
+# the pytest-xdist group "spark", so one worker runs them all), and a real standalone cluster (tests/spark_cluster.py)
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local Spark session on 2 cores: every fraudml step finds it running, uses it as it is and leaves it up."""
+    from spark_cluster import unavailable
+
+    if reason := unavailable():
+        pytest.skip(reason)
+    from pyspark.sql import SparkSession
+
+    from fraudml.spark import settings
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the executors' Python must have fraudml
+    builder = SparkSession.builder.master("local[2]").appName("fraudml-tests").config("spark.ui.enabled", "false")
+    # few shuffle partitions: the test worlds are small, and each partition of each of the feature query's
+    # stages costs a task; twice the default driver memory, as this session runs beside the rest of the suite
+    for key, value in {**settings("local[2]"), "spark.sql.shuffle.partitions": "2", "spark.driver.memory": "4g"}.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def small_world(world_folder):
+    """The Spark tests' world: each Spark run costs a few hundred stages whatever the data, so a small one (300
+    subscribers over 35 days, January 2020; 41 are activated after 2020-01-20)."""
+    return world_folder("sichuan", 300, 35, seed=1)
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory):
+    """A Spark standalone master and one worker on 127.0.0.1, stopped when the session ends, however it ends;
+    skipped with the reason where Java 17+ or pyspark is missing."""
+    from spark_cluster import standalone_cluster, unavailable
+
+    if reason := unavailable():
+        pytest.skip(reason)
+    with standalone_cluster(tmp_path_factory.mktemp("spark-cluster")) as cluster:
+        yield cluster

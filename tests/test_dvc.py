@@ -43,10 +43,12 @@ def changed_stages(folder: Path) -> set[str]:
 
 @pytest.mark.parametrize("edited, stages", [
     ("src/fraudml/tables.py", {"simulate", "features", "score", "backtest"}),
-    ("src/fraudml/validation.py", {"simulate"}),
+    ("src/fraudml/validation/rules.py", {"simulate"}),
     ("src/fraudml/simulate/world.py", {"simulate"}),
     ("src/fraudml/features/spec.py", {"features", "train", "evaluate", "score"}),
     ("src/fraudml/features/account.py", {"features", "score"}),
+    ("src/fraudml/engine.py", {"simulate", "features", "score"}),
+    ("src/fraudml/cases/links.py", {"score"}),
     ("src/fraudml/params.py", {"train", "evaluate"}),
     ("src/fraudml/model/train.py", {"train", "evaluate", "score"}),
     ("src/fraudml/scoring/drift.py", {"score"}),

@@ -30,34 +30,24 @@ from fraudml.errors import InputError
 from fraudml.tables import TABLES, open_parquet, parquet_files, parquet_schema, table_path
 
 ENGINES = ("duckdb", "spark")
-# Settings of a Spark session fraudml starts itself (a session already running is used as it is):
-# hours and days in UTC, as DuckDB reads the naive local times; results to pandas through Arrow; and no
-# adaptive re-planning, which re-plans each of the feature query's many small shuffles and triples its time;
-# 2 GB for the driver (``memory_limit`` sets it); and small memory pages: one task of the feature query
-# runs some thirty sorts and hash aggregations at once, and each holds at least a page (by default
-# 1/16 of a core's share of memory), which runs a task out of memory on a few thousand snapshots.
-SPARK_SETTINGS = {
-    "spark.driver.memory": "2g",
-    "spark.buffer.pageSize": "2m",
-    "spark.sql.session.timeZone": "UTC",
-    "spark.sql.execution.arrow.pyspark.enabled": "true",
-    "spark.sql.adaptive.enabled": "false",
-    "spark.sql.shuffle.partitions": str(4 * (os.cpu_count() or 1)),  # a local session's cores, not a cluster's 200
-}
 DEFAULT_MEMORY_LIMIT = "2GB"  # ingest and validation: fits a laptop; DuckDB spills to disk past it
 _SCANS = itertools.count()  # each CSV scan's own table of rejected lines
-_STARTED_SESSIONS = weakref.WeakSet()  # backends whose Spark session connect() started, and close() may stop
+# backends whose Spark session connect() started, and close() may stop, by identity: Ibis backends compare equal
+# when they wrap the same session, and a step must not stop the session of the command that runs it
+_STARTED_SESSIONS = weakref.WeakValueDictionary()
 
 
 def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads: int | None = None,
-            spill: Path | None = None):
+            spill: Path | None = None, spark_master: str | None = None):
     """An Ibis backend: embedded DuckDB (spills to disk past ``memory_limit``, into ``spill``), or Spark through
     ``ibis.pyspark``.
 
     DuckDB creates the spill folder only when it first needs it. Spark uses the session already running, if
-    any, as it is; else it starts a local one with ``SPARK_SETTINGS`` and ``memory_limit`` as the driver's memory.
+    any, as it is; else it starts one on ``spark_master`` (or the master Spark's own configuration names, else
+    local mode) with ``memory_limit`` as the driver's memory (:mod:`fraudml.spark` holds its settings).
     """
     if engine == "duckdb":
+        _check_master(engine, spark_master)
         config = {"temp_directory": str(spill or Path(tempfile.gettempdir()) / "fraudml-duckdb"),
                   "preserve_insertion_order": False}
         if memory_limit:
@@ -69,25 +59,34 @@ def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads:
             con.raw_sql("SET enable_progress_bar = false")  # fraudml says what it is doing itself
         return con
     if engine == "spark":
-        try:
-            from pyspark.sql import SparkSession
-        except ImportError as exc:
-            raise InputError(
-                "the spark engine needs pyspark, which is not installed: install the 'spark' extra "
-                "(uv sync --extra spark, or pip install 'fraudml[spark]')"
-            ) from exc
-        session = SparkSession.getActiveSession()
-        if session is not None:  # the caller's session (a cluster's, a test's) runs as configured
-            return ibis.pyspark.connect(session)
-        builder = SparkSession.builder.appName("fraudml-features")
-        for key, value in SPARK_SETTINGS.items():
-            builder = builder.config(key, value)
-        if memory_limit:
-            builder = builder.config("spark.driver.memory", memory_limit.replace("GB", "g").replace("MB", "m"))
-        con = ibis.pyspark.connect(builder.getOrCreate())
-        _STARTED_SESSIONS.add(con)
+        from fraudml.spark import session
+
+        spark, started = session(spark_master, memory_limit)
+        con = ibis.pyspark.connect(spark)
+        if started:
+            _STARTED_SESSIONS[id(con)] = con
         return con
     raise InputError(f"unknown engine '{engine}': use one of {', '.join(ENGINES)}")
+
+
+@contextlib.contextmanager
+def engine_session(engine: str = "duckdb", *, spark_master: str | None = None, memory_limit: str | None = None):
+    """Keep one Spark session up for every step of a command (each step's ``connect`` finds it running); for
+    DuckDB, whose steps each connect on their own, only check that no Spark master was given."""
+    if engine != "spark":
+        _check_master(engine, spark_master)
+        yield
+        return
+    con = connect(engine, memory_limit=memory_limit, spark_master=spark_master)
+    try:
+        yield
+    finally:
+        close(con)
+
+
+def _check_master(engine: str, spark_master: str | None) -> None:
+    if spark_master:
+        raise InputError(f"--spark-master {spark_master} is for --engine spark, not {engine}")
 
 
 def spill_folder() -> Path:
@@ -102,7 +101,7 @@ def close(con, spill: Path | None = None, note: Callable[[str], None] | None = N
     and remove it.
     """
     spilled = spill is not None and spill.exists()  # DuckDB removes what it made when it closes
-    if not (is_spark(con) and con not in _STARTED_SESSIONS):
+    if not is_spark(con) or _STARTED_SESSIONS.get(id(con)) is con:
         con.disconnect()
     if spilled:
         if note:

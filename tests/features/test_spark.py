@@ -17,7 +17,6 @@ from typer.testing import CliRunner
 from feature_worlds import family_world, snapshots, write_world
 from fraudml.cli import app
 from fraudml.features.build import build_features
-from fraudml.engine import SPARK_SETTINGS
 from fraudml.features.snapshots import make_snapshots
 
 pytest.importorskip("pyspark", reason="pyspark is not installed (it is in the dev group: uv sync)")
@@ -25,25 +24,11 @@ if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
     pytest.skip("Spark needs Java 17 or later, and none is on PATH or in JAVA_HOME", allow_module_level=True)
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.xdist_group("spark"),  # one worker, one session: the ``spark`` fixture of tests/conftest.py
     # pyspark's own notices about pandas 3, which it calls; nothing here can act on them
     pytest.mark.filterwarnings("ignore::FutureWarning:pyspark.*", "ignore::DeprecationWarning:pyspark.*",
                                "ignore:The copy keyword is deprecated", "ignore:Series.values returning an ndarray"),
 ]
-
-
-@pytest.fixture(scope="module")
-def spark():
-    """One small local session for the module: build_features uses a running session as it is, and leaves it up."""
-    from pyspark.sql import SparkSession
-
-    builder = SparkSession.builder.master("local[2]").appName("fraudml-parity").config("spark.ui.enabled", "false")
-    # twice the default driver memory: this session runs beside the rest of the suite, and must not fail for lack of it
-    for key, value in {**SPARK_SETTINGS, "spark.sql.shuffle.partitions": "4", "spark.driver.memory": "4g"}.items():
-        builder = builder.config(key, value)
-    session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
 
 
 def assert_same_table(spark_table: pd.DataFrame, duck_table: pd.DataFrame):
@@ -83,7 +68,7 @@ def _features_command(data, snapshot_file, engine, out):
     return pd.read_parquet(out)
 
 
-# One test, so that one pytest-xdist worker starts one Spark session; each world is a subtest.
+# One test, each world a subtest: the Spark session of the suite's ``spark`` fixture stays up throughout.
 def test_spark_computes_the_same_snapshots_and_features_as_duckdb(spark, family_folder, simulated, tmp_path, subtests):
     with subtests.test("hand-made world, through the features command"):
         snapshot_file = tmp_path / "snapshots.parquet"

@@ -40,6 +40,11 @@ class Command(TyperCommand):
             raise
 
 
+# every command that takes --engine takes this too
+SPARK_MASTER = typer.Option(None, "--spark-master", metavar="URL", help="with --engine spark: the cluster's master "
+                            "(spark://host:7077, yarn, k8s://...); default: spark.master from Spark's own configuration "
+                            "or spark-submit, else local mode on every core")
+
 console = Console(stderr=True, soft_wrap=True)  # messages are read by people and by grep: never wrapped
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from fraudml.cli.app import Command, app, console
+from fraudml.cli.app import SPARK_MASTER, Command, app, console
 from fraudml.errors import InputError
 from fraudml.features.spec import DEFAULT_BURN_IN_DAYS, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_MONTHS, DEFAULT_WINDOWS
 
@@ -26,6 +26,7 @@ def features(
     as_of: str = typer.Option(None, "--as-of", help="one snapshot date (YYYY-MM-DD): every number active before it"),
     snapshots: str = typer.Option(None, "--snapshots", help="end, weekly, every:N, auto, or a .parquet/.csv of msisdn,as_of"),
     engine: str = typer.Option("duckdb", help="duckdb (embedded) or spark (needs the spark extra)"),
+    spark_master: str = SPARK_MASTER,
     windows: str = typer.Option(",".join(map(str, DEFAULT_WINDOWS)), help="trailing windows in days"),
     label_delay_days: int = typer.Option(DEFAULT_LABEL_DELAY_DAYS, min=0, help="days until a fraud label is known: labels "
                                          "feed graph features only once this old (the params file's features.label_delay_days)"),
@@ -51,10 +52,12 @@ def features(
         return
     if data is None or out is None:
         raise InputError("fraudml features needs --data DIR and --out FILE (or --catalogue FILE)")
+    from fraudml.engine import engine_session
     from fraudml.features.table import make_feature_file
 
     start = time.perf_counter()
-    with console.status("computing snapshots and their features"):
+    with engine_session(engine, spark_master=spark_master, memory_limit=memory_limit), \
+            console.status("computing snapshots and their features"):
         made = make_feature_file(data, out, snapshots=snapshots, as_of=as_of, active_days=active_days,
                                  burn_in_days=burn_in_days, holdout_days=holdout_days, allow_stale=allow_stale,
                                  windows=_windows(windows), label_delay_days=label_delay_days, months=months,

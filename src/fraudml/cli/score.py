@@ -16,7 +16,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from fraudml.cli.app import Command, DataFormat, app, console
+from fraudml.cli.app import SPARK_MASTER, Command, DataFormat, app, console
 
 PARTIAL = 3
 
@@ -31,12 +31,12 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True)
 
 
-def _show_top(scores, n: int) -> None:
+def _show_top(result, n: int) -> None:
     """The first ``n`` numbers by rank, as an analyst would read them."""
     from rich.table import Table
 
-    top = scores.nsmallest(n, "rank")
-    table = Table(title=f"top {len(top)} of {len(scores):,} scored numbers", title_justify="left")
+    top = result.scores.nsmallest(n, "rank")
+    table = Table(title=f"top {len(top)} of {result.scored:,} scored numbers", title_justify="left")
     for col in ("rank", "msisdn", "score", "decision", "reason_1"):
         table.add_column(col, justify="right" if col in ("rank", "score") else "left")
     for row in top.itertuples():
@@ -51,7 +51,9 @@ def score(
     data: Path | None = typer.Option(None, "--data", help="folder of the tables of the numbers to score"),
     as_of: datetime | None = typer.Option(None, "--as-of", formats=["%Y-%m-%d"], help="score as of this date (events strictly before it)"),
     out: Path = typer.Option(..., "--out", help="scores file (.parquet or .csv); rejects, drift and rings are written beside it"),
-    engine: Engine = typer.Option(Engine.duckdb, "--engine", help="engine that builds the features"),
+    engine: Engine = typer.Option(Engine.duckdb, "--engine", help="engine that builds the features and, with "
+                                  "spark, scores them and writes the files"),
+    spark_master: str | None = SPARK_MASTER,
     format: DataFormat = typer.Option(DataFormat.canonical, "--format", help="canonical tables, or the Sichuan competition's raw files"),
     numbers: Path | None = typer.Option(None, "--numbers", help="score only these numbers (text file, one a line; or CSV/Parquet with an msisdn column)"),
     features: Path | None = typer.Option(None, "--features", help="score a feature table already built (instead of --data and --as-of)"),
@@ -63,13 +65,14 @@ def score(
                                 "coverage moved from training by more than the margin, or the batch lacks it"),
 ) -> None:
     """Score numbers: calibrated score, rank, decision and top reasons, one row per number."""
+    from fraudml.engine import engine_session
     from fraudml.scoring.batch import score_to_files
     from fraudml.scoring.output import drift_path, rejects_path, rings_path
     from fraudml.tracking import load_bundle
 
     start = time.perf_counter()
     bundle = load_bundle(model)
-    with _progress() as bar:
+    with engine_session(engine.value, spark_master=spark_master), _progress() as bar:
         task = bar.add_task("scoring", total=None)
         batch = score_to_files(bundle, out, data=data, as_of=as_of.date() if as_of else None, features=features,
                                data_format=format.value, numbers=numbers, engine=engine.value, chunk_size=chunk_size,
@@ -80,14 +83,14 @@ def score(
         console.print(ingested.summary(), highlight=False)
     result = batch.result
     if show:
-        _show_top(result.scores, show)
+        _show_top(result, show)
     console.print(f"{result.summary()}; wrote {out} in {time.perf_counter() - start:.1f}s", highlight=False)
     if len(batch.rings.table):
         console.print(f"rings: {batch.rings.summary()} (see {rings_path(out)})", highlight=False)
     for kind, line in batch.warnings().items():
         console.print(f"[yellow]{kind}:[/] {line} (see {drift_path(out)})", highlight=False)
     if result.rejected:
-        reasons = result.rejects["reason"].value_counts()
+        reasons = result.reject_counts()
         console.print(f"[yellow]rejected:[/] {'; '.join(f'{why}: {n:,}' for why, n in reasons.items())} "
                       f"(see {rejects_path(out)})", highlight=False)
         raise typer.Exit(PARTIAL)

@@ -11,7 +11,7 @@ so a scorer can reject it with a reason).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import ibis
@@ -174,16 +174,26 @@ def steady(features: pd.DataFrame, names: list[str], digits: int = 10) -> pd.Dat
     for name in names:
         col = out[name]
         if pd.api.types.is_float_dtype(col):
-            x = col.to_numpy(dtype="float64", na_value=np.nan)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(x))))
-                rounded = np.where(np.isfinite(scale) & (x != 0), np.round(x * scale) / scale, x)
-            out[name] = rounded
+            out[name] = round_significant(col.to_numpy(dtype="float64", na_value=np.nan), digits)
     return out
 
 
+def round_significant(x: np.ndarray, digits: int = 10) -> np.ndarray:
+    """``x`` rounded to ``digits`` significant digits; zeros, NaN and infinities as they are."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.abs(x))))
+        return np.where(np.isfinite(scale) & (x != 0), np.round(x * scale) / scale, x)
+
+
 def _compute(ctx: Context, tables: Tables, spec: FeatureSpec) -> pd.DataFrame:
-    """Every family's features for the context's snapshots (with their ``sid``), nulls and zeros as the spec says."""
+    """Every family's features for the context's snapshots, as a DataFrame with their ``sid``."""
+    query = feature_query(ctx, tables, spec).order_by(*KEY)
+    return query.to_pyarrow().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+
+
+def feature_query(ctx: Context, tables: Tables, spec: FeatureSpec):
+    """Every family's features for the context's snapshots (with their ``sid``) as one engine table, nulls and
+    zeros as the spec says."""
     result = ctx.snapshots.select(*KEY).left_join(_seen(ctx, tables), KEY)
     for family in FAMILIES:
         for part in family.features(ctx).parts:
@@ -198,4 +208,55 @@ def _compute(ctx: Context, tables: Tables, spec: FeatureSpec) -> pd.DataFrame:
         elif d.dtype == "int64" and d.source.split(".")[0].split("+")[0] in EVENT_TABLES:
             value = ibis.coalesce(value, 0)
         columns[d.name] = ibis.ifelse(result._seen.notnull(), value, ibis.null().cast(dtype))
-    return result.select(*KEY, **columns).order_by(*KEY).to_pyarrow().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    return result.select(*KEY, **columns)
+
+
+def spark_features(con, tables: Tables, snapshots, spec: FeatureSpec, as_of_range):
+    """The features of ``snapshots`` (a Spark table of sid, msisdn, as_of) as a Spark DataFrame of sid and the
+    features, its floats rounded on the executors by the rule of :func:`steady`; nothing runs until an action
+    does. Returns it and a function that frees the intermediates it caches, to call once it has been used."""
+    from fraudml.spark import frame
+
+    shared = {"as_of_dates": snapshots.select("as_of").distinct().cache()}
+    ctx = Context(tables, snapshots.select(*KEY, "msisdn", "as_of"), spec.windows, spec.label_delay_days, spec.months,
+                  shared=shared, as_of_range=as_of_range)
+    features = frame(con, feature_query(ctx, tables, spec))
+    floats = [d.name for d in spec.features if d.dtype == "float64"]
+
+    def release() -> None:
+        ctx.release()
+        for intermediate in shared.values():
+            intermediate.release()
+
+    return features.mapInArrow(partial(_steady_batches, frozenset(floats)), features.schema), release
+
+
+def _steady_batches(names: frozenset[str], batches):
+    """:func:`steady` on Arrow batches: the named columns rounded, a NaN stored as null as DuckDB's table stores it."""
+    for batch in batches:
+        columns = [pa.array(round_significant(column.to_numpy(zero_copy_only=False)), pa.float64(), from_pandas=True)
+                   if name in names else column for name, column in zip(batch.schema.names, batch.columns)]
+        yield pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+
+
+def write_features_spark(data_dir: str | Path, snaps: pd.DataFrame, out: Path, spec: FeatureSpec,
+                         memory_limit: str | None = None) -> None:
+    """The features of ``snaps`` (checked snapshots) written by Spark to ``out``, a folder of Parquet parts in the
+    snapshots' order: one query over every snapshot, joined to the snapshots' targets; the table never passes
+    through the driver."""
+    from fraudml.spark import check_replaceable, frame, write
+
+    check_replaceable(out)
+    con = connect("spark", memory_limit=memory_limit)
+    try:
+        tables = load_tables(con, data_dir)
+        keyed = snaps.assign(sid=np.arange(len(snaps), dtype="int64"))
+        s_all = register(con, "snapshots", pa.Table.from_pandas(keyed, preserve_index=False))
+        as_of_range = (snaps["as_of"].min().to_pydatetime(), snaps["as_of"].max().to_pydatetime()) if len(snaps) else None
+        features, release = spark_features(con, tables, s_all, spec, as_of_range)
+        targets = frame(con, s_all.select("sid", "msisdn", as_of=s_all.as_of.cast("date"),
+                                          label=s_all.label.cast("int8"), fraud_type=s_all.fraud_type))
+        write(targets.join(features, "sid").orderBy("sid").drop("sid"), out)
+        release()
+    finally:
+        close(con)

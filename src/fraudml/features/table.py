@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow as pa
 
 from fraudml.errors import InputError
-from fraudml.features.build import build_features, check_windows
+from fraudml.features.build import build_features, check_snapshots, check_windows, feature_spec, write_features_spark
 from fraudml.features.snapshots import make_snapshots
 from fraudml.features.spec import (CATEGORY, DEFAULT_BURN_IN_DAYS, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_MONTHS,
                                   DEFAULT_WINDOWS, FeatureSpec, spec_path)
@@ -47,11 +47,16 @@ def make_feature_file(data: str | Path, out: str | Path, *, snapshots: str | Non
                            allow_stale=allow_stale, engine=engine, memory_limit=memory_limit)
     if len(snaps) == 0:
         raise InputError(f"{data}: no number has activity before the snapshot date(s): nothing to compute")
-    table, spec = build_features(data, snaps, windows=windows, label_delay_days=label_delay_days, months=months,
-                                 engine=engine, memory_limit=memory_limit, threads=threads)
-    write_features(table, spec, out)
-    label = table["label"]
-    return FeatureFile(Path(out), spec, len(table), int((label == 1).sum()), int((label == 0).sum()))
+    if engine == "spark":  # Spark writes a folder of parts: the table never passes through the driver
+        spec = feature_spec(windows, label_delay_days, months)
+        write_features_spark(data, check_snapshots(snaps), Path(out), spec, memory_limit)
+        spec.save(spec_path(out))
+    else:
+        table, spec = build_features(data, snaps, windows=windows, label_delay_days=label_delay_days, months=months,
+                                     engine=engine, memory_limit=memory_limit, threads=threads)
+        write_features(table, spec, out)
+    label = snaps["label"]
+    return FeatureFile(Path(out), spec, len(snaps), int((label == 1).sum()), int((label == 0).sum()))
 
 
 def feature_table_arrow(table: pd.DataFrame, spec: FeatureSpec) -> pa.Table:

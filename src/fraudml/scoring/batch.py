@@ -44,8 +44,18 @@ def score_to_files(bundle, out: str | Path, *, data: str | Path | None = None, a
     """Score a canonical folder (or raw Sichuan files, ``data_format="sichuan"``) as of ``as_of``, or a feature
     table already built (``features``), and write the scores, their rejects, the drift report and the rings
     beside ``out``. An as_of the data cannot support is refused unless ``allow_stale``. With ``strict``, a batch
-    whose features' coverage moved from training is refused: only the drift report is written."""
-    check_out(out)
+    whose features' coverage moved from training is refused: only the drift report is written.
+
+    With ``engine="spark"``, a folder is scored on Spark, and the scores and rejects are folders of parts
+    written by Spark (:mod:`fraudml.scoring.spark`); the result then holds the top rows only.
+    """
+    on_spark = engine == "spark" and features is None
+    if on_spark:
+        from fraudml.scoring.spark import check_out as check_spark_out, score_folder_spark
+
+        check_spark_out(out)
+    else:
+        check_out(out)
     if features is None and (data is None or as_of is None):
         raise InputError("give --data and --as-of (or --features, a feature table already built)")
     if features is not None and (data is not None or numbers is not None):
@@ -61,10 +71,14 @@ def score_to_files(bundle, out: str | Path, *, data: str | Path | None = None, a
                 from fraudml.ingest.sichuan import ingest_sichuan
 
                 ingested, data = ingest_sichuan(data, tmp), Path(tmp)
-            result = score_folder(bundle, data, as_of, numbers=numbers, engine=engine, chunk_size=chunk_size,
-                                  allow_stale=allow_stale, on_start=on_start, on_chunk=on_chunk)
-            rings = find_rings(data, result.scores, as_of, engine=engine, window_days=max(bundle.spec.windows))
-    result.scores = rings.assign(result.scores)
+            if on_spark:
+                result = score_folder_spark(bundle, data, as_of, out, numbers=numbers, on_start=on_start,
+                                            on_chunk=on_chunk)
+                rings = no_rings()
+            else:
+                result = score_folder(bundle, data, as_of, numbers=numbers, engine=engine, chunk_size=chunk_size,
+                                      allow_stale=allow_stale, on_start=on_start, on_chunk=on_chunk)
+                rings = find_rings(data, result.scores, as_of, engine=engine, window_days=max(bundle.spec.windows))
     meta = {"model_version": bundle.version, "feature_spec": bundle.spec.hash,
             "as_of": as_of.isoformat() if as_of else ""}
     batch = ScoredBatch(result, drifted(result.drift, WARN_PSI), coverage_moved(result.drift), rings, ingested)
@@ -75,11 +89,12 @@ def score_to_files(bundle, out: str | Path, *, data: str | Path | None = None, a
     if strict and len(batch.coverage):
         raise InputError(f"{coverage_line(batch.coverage)}: the model would score outside what it learned; "
                          f"no scores written (--strict; see {drift_path(out)})")
-    write_scores(scores_table(result.scores, meta), out)
-    write_rejects(result.rejects, out)
+    if not on_spark:
+        result.scores = rings.assign(result.scores)
+        write_scores(scores_table(result.scores, meta), out)
+        write_rejects(result.rejects, out)
     write_rings(rings.table, out)
     return batch
 
 
 def _records(table: pd.DataFrame) -> list[dict]:
-    return table.round(6).astype(object).where(table.notna(), None).to_dict("records")

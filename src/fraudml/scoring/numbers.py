@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
+import ibis
 import pandas as pd
 
+from fraudml.engine import Tables, close, connect, load_tables
 from fraudml.errors import InputError
-from fraudml.tables import parquet_schema, read_parquet, table_path
+from fraudml.tables import read_parquet, table_path
 
 NO_HISTORY = "no account, calls or SMS before as_of"
 NOT_ACTIVE = "activated on or after as_of"
@@ -29,40 +30,35 @@ class Selection:
     numbers_in: int
 
 
-def _scan(path: Path) -> str:
-    """A DuckDB scan of a table file or folder of parts, checked readable first (to name the bad file)."""
-    parquet_schema(path)
-    target = f"{path}/**/*.parquet" if path.is_dir() else str(path)
-    return f"read_parquet('{target.replace(chr(39), chr(39) * 2)}', union_by_name = true)"
+def known_table(tables: Tables, as_of: date):
+    """The rule, for any engine: msisdn and active (False when activated on or after as_of) of every number with
+    an account, or a call or SMS strictly before ``as_of``."""
+    day = ibis.literal(pd.Timestamp(as_of).to_pydatetime())
+    parts = []
+    if "accounts" not in tables.absent:
+        accounts = tables["accounts"]
+        parts.append(accounts.select("msisdn", active=ibis.coalesce(accounts.activated_at < day, True)))
+    for name, at in (("calls", "started_at"), ("sms", "sent_at")):
+        if name not in tables.absent:
+            events = tables[name]
+            parts.append(events.filter(events[at] < day).select("msisdn", active=ibis.literal(True)))
+    known = ibis.union(*parts)
+    known = known.filter(known.msisdn.notnull())
+    return known.group_by("msisdn").aggregate(active=known.active.any())
 
 
 def known_numbers(data: str | Path, as_of: date) -> pd.DataFrame:
-    """Numbers the folder knows as of ``as_of``: msisdn, active (False when activated on or after as_of).
-
-    A number is known when it has an account or a call or SMS strictly before as_of.
-    """
+    """Numbers the folder knows as of ``as_of`` (:func:`known_table`), read by DuckDB."""
     data = Path(data)
     if not data.is_dir():
         raise InputError(f"{data}: data folder does not exist")
-    day = pd.Timestamp(as_of)
-    parts = []
-    accounts = table_path(data, "accounts")
-    if accounts is not None:
-        parts.append(
-            f"select msisdn, coalesce(activated_at < TIMESTAMP '{day}', true) as active from {_scan(accounts)}"
-        )
-    for name, at in (("calls", "started_at"), ("sms", "sent_at")):
-        path = table_path(data, name)
-        if path is not None:
-            parts.append(f"select msisdn, true as active from {_scan(path)} where {at} < TIMESTAMP '{day}'")
-    if not parts:
+    if all(table_path(data, name) is None for name in ("accounts", "calls", "sms")):
         raise InputError(f"{data}: no accounts, calls or sms table: nothing to score")
-    sql = f"select msisdn, bool_or(active) as active from ({' union all '.join(parts)}) where msisdn is not null group by msisdn"
+    con = connect("duckdb")
     try:
-        with duckdb.connect() as con:
-            return con.sql(sql).df()
-    except duckdb.Error as exc:
-        raise InputError(f"{data}: cannot read the numbers from its tables ({exc})") from exc
+        return known_table(load_tables(con, data), as_of).to_pandas()
+    finally:
+        close(con)
 
 
 def read_numbers(path: str | Path) -> pd.Series:

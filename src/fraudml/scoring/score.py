@@ -28,7 +28,7 @@ from fraudml.scoring.drift import DriftCounter, Reference
 from fraudml.scoring.numbers import EMPTY, REPEATED, known_numbers, read_numbers, select
 from fraudml.scoring.output import REASONS, RING_ID, SCORES
 from fraudml.scoring.reasons import top_reasons
-from fraudml.tables import open_parquet
+from fraudml.tables import open_parquet, parquet_files
 
 ALL_MISSING = "all features missing"
 NEEDS_REASONS = (ALERT, REVIEW)
@@ -54,8 +54,15 @@ class ScoreResult:
     def rejected(self) -> int:
         return len(self.rejects)
 
+    def decision_counts(self) -> dict[str, int]:
+        return self.scores["decision"].value_counts().to_dict()
+
+    def reject_counts(self) -> dict[str, int]:
+        """Rejected numbers per reason, most frequent first."""
+        return self.rejects["reason"].value_counts().to_dict()
+
     def summary(self) -> str:
-        counts = self.scores["decision"].value_counts()
+        counts = self.decision_counts()
         decisions = f" ({', '.join(f'{d} {counts.get(d, 0):,}' for d in DECISIONS)})" if self.scored else ""
         return (f"numbers in {self.numbers_in:,} = scored {self.scored:,}{decisions} + closed {self.closed:,} "
                 f"+ rejected {self.rejected:,}")
@@ -237,15 +244,15 @@ def score_feature_file(
     if not spec_file.is_file():
         raise InputError(f"{path}: no feature spec beside it ({spec_file.name}): cannot check it matches the model")
     check_spec(bundle, FeatureSpec.load(spec_file))
-    parquet = open_parquet(path)
-    missing = [c for c in ("msisdn", *bundle.spec.names) if c not in parquet.schema_arrow.names]
+    parts = [open_parquet(file) for file in parquet_files(path)]  # one file, or the parts Spark wrote
+    missing = [c for c in ("msisdn", *bundle.spec.names) if c not in parts[0].schema_arrow.names]
     if missing:
         raise InputError(f"{path}: column(s) {', '.join(missing[:10])} missing")
-    rows = parquet.metadata.num_rows
+    rows = sum(part.metadata.num_rows for part in parts)
     if on_start:
         on_start(rows)
     columns = ["msisdn", *bundle.spec.names]
-    batches = (b.to_pandas() for b in parquet.iter_batches(batch_size=chunk_size, columns=columns))
+    batches = (b.to_pandas() for part in parts for b in part.iter_batches(batch_size=chunk_size, columns=columns))
     early: list[pd.DataFrame] = []
     result = score_chunks(bundle, _distinct(batches, early), numbers_in=rows, on_chunk=on_chunk)
     if early:
