@@ -98,3 +98,4 @@ def score_to_files(bundle, out: str | Path, *, data: str | Path | None = None, a
 
 
 def _records(table: pd.DataFrame) -> list[dict]:
+    return table.round(6).astype(object).where(table.notna(), None).to_dict("records")
