@@ -83,7 +83,8 @@ FRAUDML = r'''
 import sys
 import pandas as pd
 from fraudml.ingest.sichuan import ingest_sichuan
-from fraudml.features.build import build_features, write_features
+from fraudml.features.build import build_features
+from fraudml.features.table import write_features
 from fraudml.features.snapshots import make_snapshots
 from fraudml.tables import read_parquet, table_path
 src, world, out = sys.argv[1:4]

@@ -16,7 +16,7 @@ import pandas as pd
 import psutil
 import pytest
 
-from fraudml.features.build import read_features
+from fraudml.features.table import read_features
 from fraudml.model.train import train
 from fraudml.params import TrainParams
 from fraudml.scoring.output import rejects_path

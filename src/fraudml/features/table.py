@@ -13,7 +13,8 @@ import pandas as pd
 import pyarrow as pa
 
 from fraudml.errors import InputError
-from fraudml.features.build import build_features, check_snapshots, check_windows, feature_spec, write_features_spark
+from fraudml.features.build import (build_features, check_snapshots, check_windows, feature_spec,
+                                    write_features_spark)
 from fraudml.features.snapshots import make_snapshots
 from fraudml.features.spec import (CATEGORY, DEFAULT_BURN_IN_DAYS, DEFAULT_LABEL_DELAY_DAYS, DEFAULT_MONTHS,
                                   DEFAULT_WINDOWS, FeatureSpec, spec_path)
