@@ -103,4 +103,18 @@ def test_spark_computes_the_same_snapshots_and_features_as_duckdb(spark, family_
         pd.testing.assert_frame_equal(spark_rings.members, duck_rings.members)
         pd.testing.assert_frame_equal(spark_rings.table, duck_rings.table)
 
+    with subtests.test("rings of the hand-made folder: every kind of link, its thresholds and hubs"):
+        import ring_world
+        from fraudml.cases.links import KINDS
+        from fraudml.cases.rings import find_rings
+
+        folder = tmp_path / "rings"
+        folder.mkdir()
+        ring_world.write(folder)
+        duck_rings = find_rings(folder, ring_world.scores(), ring_world.AS_OF.date())
+        spark_rings = find_rings(folder, ring_world.scores(), ring_world.AS_OF.date(), engine="spark")
+        assert (duck_rings.table[[f"{kind}_links" for kind in KINDS]].sum() > 0).all()
+        pd.testing.assert_frame_equal(spark_rings.members, duck_rings.members)
+        pd.testing.assert_frame_equal(spark_rings.table, duck_rings.table)
+
     assert not spark.sparkContext._jsc.sc().isStopped(), "a session the caller started is left running"

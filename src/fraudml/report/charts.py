@@ -15,7 +15,8 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-LINK_KINDS = {"handset": "shared handset", "holder": "same ID holder", "victims": "shared victims"}
+LINK_KINDS = {"handset": "shared handset", "holder": "same ID holder", "victims": "shared victims",
+              "place": "calls from the same cells"}
 
 
 def daily_calls(daily: pd.DataFrame, start: date, days: int, *, width: int = 620, height: int = 150) -> str:

@@ -19,7 +19,7 @@ from fraudml.errors import InputError
 from fraudml.model.thresholds import ALERT
 from fraudml.report.activity import DAYS, Activity, recent_activity
 from fraudml.report.batch import Batch, ModelFacts
-from fraudml.report.charts import daily_calls, ring_graph
+from fraudml.report.charts import LINK_KINDS, daily_calls, ring_graph
 from fraudml.scoring.output import REASONS
 from fraudml.scoring.score import NEEDS_REASONS as FLAGGED
 from fraudml.tables import replace_atomically
@@ -108,7 +108,8 @@ def render(batch: Batch, activity: Activity, model: ModelFacts | None = None) ->
         rejected=None if rejects is None else len(rejects),
         reject_reasons=[] if rejects is None else list(rejects["reason"].value_counts().items()),
         drift=batch.drift, drift_rows=_drift_rows(batch.drift), drift_file=batch.source.name.rsplit(".", 1)[0] + ".drift.json",
-        cases=_cases(alerts, activity), activity_days=activity.days, rings=_rings(batch), metric_names=METRICS,
+        cases=_cases(alerts, activity), activity_days=activity.days, rings=_rings(batch), link_kinds=LINK_KINDS,
+        metric_names=METRICS,
         fmt_metric=fmt_metric, fmt_share=fmt_share, version=getattr(fraudml, "__version__", ""),
         made=f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),

@@ -44,6 +44,7 @@ RINGS = pa.schema(
         pa.field("handset_links", pa.int64(), nullable=False),
         pa.field("holder_links", pa.int64(), nullable=False),
         pa.field("victims_links", pa.int64(), nullable=False),
+        pa.field("place_links", pa.int64(), nullable=False),
         pa.field("counterparts", pa.int64(), nullable=False),
         pa.field("first_activity", pa.timestamp("us")),
         pa.field("last_activity", pa.timestamp("us")),
