@@ -59,7 +59,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from fraudml.cases import links
 from fraudml.cases.rings import WINDOW_DAYS
-from fraudml.features.engine import close, connect, load_tables, register
+from fraudml.engine import close, connect, load_tables, register
 from fraudml.scoring.score import NEEDS_REASONS as FLAGGED
 from fraudml.simulate.truth import read_truth
 scores_file, world = sys.argv[1:3]
