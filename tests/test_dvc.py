@@ -11,7 +11,7 @@ import pytest
 PROJECT = Path(__file__).resolve().parents[1]
 DVC = Path(sys.executable).with_name("dvc")
 OUTS = ("data/world/part", "data/features.parquet", "data/features.spec.json", "models/fraudml/model.txt",
-        "data/evaluation/metrics.json", "data/scores.parquet", "data/scores.rejects.parquet", "data/scores.drift.json",
+        "data/evaluation/metrics.json", "data/scores.parquet", "data/scores.rejects.parquet", "data/scores.drift.json", "data/scores.rings.parquet",
         "data/backtest/metrics.json")
 
 

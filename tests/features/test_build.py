@@ -96,7 +96,8 @@ def test_a_calls_table_without_a_required_column_is_refused(tmp_path):
 
 
 def test_spark_without_pyspark_says_to_install_the_extra(tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # as if pyspark were not installed
+    for module in ("pyspark", "pyspark.sql"):  # as if pyspark were not installed
+        monkeypatch.setitem(sys.modules, module, None)
     folder = write_world(tmp_path, calls=[call("a", "x", "out", "2024-03-30 10:00:00")])
     with pytest.raises(InputError, match="spark extra|'spark' extra"):
         build_features(folder, snapshots("a"), engine="spark")

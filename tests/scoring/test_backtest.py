@@ -17,7 +17,8 @@ def scores() -> pd.DataFrame:
     rows = [("h", 0.95, "alert"), ("a", 0.9, "alert"), ("b", 0.8, "alert"), ("c", 0.5, "review"), ("g", 0.3, "pass"),
             ("d", 0.2, "pass"), ("e", 0.1, "pass"), ("f", None, "closed")]
     out = pd.DataFrame(rows, columns=["msisdn", "score", "decision"])
-    return out.assign(rank=range(1, len(out) + 1), reason_1=None, reason_2=None, reason_3=None, model_version="7")
+    return out.assign(rank=range(1, len(out) + 1), reason_1=None, reason_2=None, reason_3=None, model_version="7",
+                      ring_id=None)
 
 
 def labels() -> pd.DataFrame:

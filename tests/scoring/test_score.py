@@ -9,8 +9,9 @@ from fraudml.features.spec import FeatureDef, FeatureSpec
 from fraudml.scoring.drift import Reference
 from fraudml.scoring.output import SCORES
 from fraudml.model.bundle import ModelBundle
-from fraudml.scoring.reasons import describe
-from fraudml.scoring.score import ALL_MISSING, check_spec, rank, score_chunks, score_feature_file, score_frame
+from fraudml.scoring.reasons import describe, phrase
+from fraudml.scoring.score import (ALL_MISSING, check_spec, rank, references, score_chunks, score_feature_file, score_frame,
+                                   typical_values)
 
 SPEC = FeatureSpec((
     FeatureDef("calls_out_w7", "float64", "volume", "calls made", 7, "calls", "calls"),
@@ -130,12 +131,14 @@ def test_reasons_name_real_features_with_their_values(bundle_dir, feature_file):
     names = bundle.spec.names
     contrib = bundle.contributions(feats)[names].to_numpy()
     defs = {f.name: f for f in bundle.spec.features}
+    typical = typical_values(bundle, references(bundle))  # a median, or per category its fraud share in training
     for i, row in enumerate(flagged.itertuples()):
         top = [j for j in np.argsort(-contrib[i], kind="stable")[:3] if contrib[i, j] > 0]
         assert top, "an alert with no feature raising its score"
-        expected = [describe(defs[names[j]], feats.loc[i, names[j]], bundle.reference[names[j]]["median"]) for j in top]
+        expected = [describe(defs[names[j]], feats.loc[i, names[j]], typical.get(names[j])) for j in top]
         assert [r for r in (row.reason_1, row.reason_2, row.reason_3) if isinstance(r, str)] == expected
     # one reason checked by hand: the value in the text is the number's feature value
     first = flagged.iloc[0]
     name = names[int(np.argmax(contrib[0]))]
-    assert first["reason_1"].startswith(defs[name].description)
+    said = phrase(defs[name], feats.loc[0, name]) or defs[name].description
+    assert first["reason_1"].startswith(said)
