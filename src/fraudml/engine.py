@@ -146,10 +146,6 @@ class CsvScan:
     rejects: Callable[[], list[Reject]]
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _line_numbers(path: Path, offsets: list[int]) -> dict[int, int]:
     """The 1-based line of each byte offset of a file: line breaks before it, plus one (the reader counts rows, and
     a quoted field may hold a line break)."""
@@ -182,14 +178,16 @@ def read_csv(con, path: Path, header: list[str], keep: list[str]) -> CsvScan:
     options = ", ".join([
         "header = false", "skip = 1", "delim = ','", "quote = '\"'", "escape = '\"'", "auto_detect = false",
         "null_padding = false", "columns = {" + ", ".join(f"'{c}': '{t}'" for c, t in fields.items()) + "}",
-        "store_rejects = true", f"rejects_table = '{name}'", f"rejects_scan = '{name}_scan'",
+        "store_rejects = true", "rejects_table = $rejects", "rejects_scan = $scan",
     ])
-    con.raw_sql(f"CREATE TEMP VIEW {name}_csv AS SELECT {columns}, ordinality AS _row "
-                f"FROM read_csv({_sql_text(str(path))}, {options}) WITH ORDINALITY")
+    # values are bound, not quoted into the SQL; a view cannot hold parameters, a relation bound to them can
+    scan = con.con.sql(f"SELECT {columns}, ordinality AS _row FROM read_csv($path, {options}) WITH ORDINALITY",
+                       params={"path": str(path), "rejects": name, "scan": f"{name}_scan"})
+    scan.create_view(f"{name}_csv")
     table = con.table(f"{name}_csv")
 
     def rejects() -> list[Reject]:
-        scanned = con.raw_sql(f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{name}'").fetchone()[0]
+        scanned = con.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0]
         if not scanned:  # the file has not been read yet
             return []
         found = con.raw_sql(f"SELECT DISTINCT line_byte_position, error_type, csv_line FROM {name} "
