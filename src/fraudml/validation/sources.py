@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from fraudml.engine import (DEFAULT_MEMORY_LIMIT, close, connect, scan_arrow, scan_parquet_rows,
                             spill_folder)
+from fraudml.errors import InputError
 from fraudml.tables import TABLES, publish, table_path
 from fraudml.validation.rules import NO_VALUE, REASON, ROW
 from fraudml.validation.run import Collected, Counts, Step, validate_table
@@ -107,6 +108,11 @@ def validate_folder(folder: str | Path, *, memory_limit: str = DEFAULT_MEMORY_LI
     """Check the canonical tables of ``folder`` without writing anything: their counts, and the names of the
     tables the folder lacks."""
     folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: data folder does not exist")
+    if all(table_path(folder, name) is None for name in TABLES):
+        raise InputError(f"{folder}: no canonical table in it (such as calls.parquet or a calls/ folder of parts); "
+                         f"tables: {', '.join(TABLES)}")
     spill = spill_folder()
     con = connect("duckdb", memory_limit=memory_limit, spill=spill)
     try:
