@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import os
 import queue
+import re
 import shutil
 import tempfile
 import threading
@@ -31,6 +32,12 @@ from fraudml.tables import TABLES, open_parquet, parquet_files, parquet_schema, 
 
 ENGINES = ("duckdb", "spark")
 DEFAULT_MEMORY_LIMIT = "2GB"  # ingest and validation: fits a laptop; DuckDB spills to disk past it
+# of the memory limit of an ingest or a validation, DuckDB's share: the rest holds the batches of rows that stream
+# through Python to the Parquet writers, so that the whole process stays near the limit
+STREAMED_SHARE = 0.75
+_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?)\s*([kmgt]?i?b?)\s*$", re.IGNORECASE)
+_UNIT = {"": 1, "b": 1, **{p + u: f ** (i + 1) for i, p in enumerate("kmgt")
+                            for u, f in (("", 1000), ("b", 1000), ("ib", 1024))}}
 _SCANS = itertools.count()  # each CSV scan's own table of rejected lines
 # backends whose Spark session connect() started, and close() may stop, by identity: Ibis backends compare equal
 # when they wrap the same session, and a step must not stop the session of the command that runs it
@@ -87,6 +94,22 @@ def engine_session(engine: str = "duckdb", *, spark_master: str | None = None, m
 def _check_master(engine: str, spark_master: str | None) -> None:
     if spark_master:
         raise InputError(f"--spark-master {spark_master} is for --engine spark, not {engine}")
+
+
+def memory_share(memory_limit: str, share: float) -> str:
+    """``share`` of a memory size written as DuckDB reads it (2GB, 1.5GB, 512MiB, 2G), in bytes."""
+    size = _SIZE.match(memory_limit)
+    if size is None or size[2].lower() not in _UNIT:
+        raise InputError(f"memory limit '{memory_limit}': not a size such as 2GB, 1.5GB or 512MB")
+    return f"{int(float(size[1]) * _UNIT[size[2].lower()] * share)}B"
+
+
+def connect_streamed(memory_limit: str = DEFAULT_MEMORY_LIMIT) -> tuple[object, Path]:
+    """DuckDB for an ingest or a validation, whose rows stream through Python, and its spill folder (see
+    :func:`close`): ``memory_limit`` is the whole process's, DuckDB holds ``STREAMED_SHARE`` of it and spills
+    past that."""
+    spill = spill_folder()
+    return connect("duckdb", memory_limit=memory_share(memory_limit, STREAMED_SHARE), spill=spill), spill
 
 
 def spill_folder() -> Path:

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from fraudml.engine import (DEFAULT_MEMORY_LIMIT, close, connect, scan_arrow, scan_parquet_rows,
-                            spill_folder)
+from fraudml.engine import (DEFAULT_MEMORY_LIMIT, close, connect, connect_streamed, scan_arrow,
+                            scan_parquet_rows)
 from fraudml.errors import InputError
 from fraudml.tables import TABLES, publish, table_path
 from fraudml.validation.rules import NO_VALUE, REASON, ROW
@@ -88,8 +88,7 @@ def validate_and_write(tables: dict[str, Table], folder: str | Path, sources: di
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    spill = spill_folder()
-    con = connect("duckdb", memory_limit=memory_limit, spill=spill)
+    con, spill = connect_streamed(memory_limit)
     try:
         results = []
         for name, data in tables.items():
@@ -113,8 +112,7 @@ def validate_folder(folder: str | Path, *, memory_limit: str = DEFAULT_MEMORY_LI
     if all(table_path(folder, name) is None for name in TABLES):
         raise InputError(f"{folder}: no canonical table in it (such as calls.parquet or a calls/ folder of parts); "
                          f"tables: {', '.join(TABLES)}")
-    spill = spill_folder()
-    con = connect("duckdb", memory_limit=memory_limit, spill=spill)
+    con, spill = connect_streamed(memory_limit)
     try:
         results, absent = [], []
         for name in TABLES:
