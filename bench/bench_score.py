@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -155,14 +156,18 @@ def measure(kind: str, model: Path, target: Path, repeats: int) -> dict:
     """Run one case ``repeats`` times, each in a fresh process; medians of throughput and peak memory."""
     runs = []
     for _ in range(repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         done = subprocess.run([sys.executable, __file__, "--run", kind, str(model), str(target)],
                               capture_output=True, text=True)
         if done.returncode:
             raise SystemExit(f"{kind} run failed: {done.stderr[-2000:]}")
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)  # the run and its command's process: CPU seconds
+        runs.append({**json.loads(done.stdout.strip().splitlines()[-1]),
+                     "cpu": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime})
     return {"numbers": runs[0]["numbers"], "with_reasons": runs[0]["with_reasons"], "runs": len(runs),
             "numbers_per_s": statistics.median(r["numbers"] / r["seconds"] for r in runs),
             "seconds": statistics.median(r["seconds"] for r in runs),
+            "cpu": statistics.median(r["cpu"] for r in runs),
             "peak_gb": statistics.median(r["peak_kb"] for r in runs) / 1e6}
 
 
@@ -180,8 +185,9 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    print("| case | numbers | with reasons | runs | median time | numbers/s | peak memory |")
-    print("|---|---:|---:|---:|---:|---:|---:|", flush=True)
+    print(f"load average {os.getloadavg()[0]:.1f}")
+    print("| case | numbers | with reasons | runs | median time | numbers/s | CPU time | peak memory |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|", flush=True)
     for n in args.excluded:
         batch, model = prepare_batch(n, *prepare_model())
         report("features excluded", measure("excluded", model, batch, args.repeats))
@@ -192,12 +198,13 @@ def main() -> None:
         report("`fraudml features` alone", alone)
         included = measure("included", bundle_dir, world, args.repeats)
         report("features included", included)
-        print(f"| score --data / features | {n:,} | | | {included['seconds'] / alone['seconds']:.2f}x | | |", flush=True)
+        print(f"| score --data / features | {n:,} | | | {included['seconds'] / alone['seconds']:.2f}x | | "
+              f"{included['cpu'] / alone['cpu']:.2f}x | |  (load {os.getloadavg()[0]:.1f})", flush=True)
 
 
 def report(case: str, r: dict) -> None:
     print(f"| {case} | {r['numbers']:,} | {r['with_reasons']:,} | {r['runs']} | {r['seconds']:.1f} s | "
-          f"{r['numbers_per_s']:,.0f} | {r['peak_gb']:.2f} GB |", flush=True)
+          f"{r['numbers_per_s']:,.0f} | {r['cpu']:.0f} s | {r['peak_gb']:.2f} GB |", flush=True)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ lines found by their line number, and a spill folder that exists only once used.
 import duckdb
 import pytest
 
-from fraudml.engine import close, connect, read_csv, spill_folder
+from fraudml.engine import close, connect, memory_share, read_csv, spill_folder
+from fraudml.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -65,3 +66,12 @@ def test_a_stream_stopped_early_leaves_the_connection_usable():
         assert sum(b.num_rows for b in stream(con, table, 100_000)) == 1_000_000
     finally:
         close(con)
+
+
+def test_a_memory_share_is_in_bytes_and_a_size_that_does_not_parse_is_named():
+    assert memory_share("2GB", 0.75) == "1500000000B"
+    assert memory_share("512MiB", 0.5) == f"{256 * 2**20}B"
+    assert memory_share(" 1.5 gb", 1) == "1500000000B"
+    assert memory_share("2G", 0.5) == "1000000000B"
+    with pytest.raises(InputError, match="memory limit '2 apples': not a size such as 2GB"):
+        memory_share("2 apples", 0.75)

@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import os
 import queue
+import re
 import shutil
 import tempfile
 import threading
@@ -31,6 +32,12 @@ from fraudml.tables import TABLES, open_parquet, parquet_files, parquet_schema, 
 
 ENGINES = ("duckdb", "spark")
 DEFAULT_MEMORY_LIMIT = "2GB"  # ingest and validation: fits a laptop; DuckDB spills to disk past it
+# of the memory limit of an ingest or a validation, DuckDB's share: the rest holds the batches of rows that stream
+# through Python to the Parquet writers, so that the whole process stays near the limit
+STREAMED_SHARE = 0.75
+_SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?)\s*([kmgt]?i?b?)\s*$", re.IGNORECASE)
+_UNIT = {"": 1, "b": 1, **{p + u: f ** (i + 1) for i, p in enumerate("kmgt")
+                            for u, f in (("", 1000), ("b", 1000), ("ib", 1024))}}
 _SCANS = itertools.count()  # each CSV scan's own table of rejected lines
 # backends whose Spark session connect() started, and close() may stop, by identity: Ibis backends compare equal
 # when they wrap the same session, and a step must not stop the session of the command that runs it
@@ -87,6 +94,22 @@ def engine_session(engine: str = "duckdb", *, spark_master: str | None = None, m
 def _check_master(engine: str, spark_master: str | None) -> None:
     if spark_master:
         raise InputError(f"--spark-master {spark_master} is for --engine spark, not {engine}")
+
+
+def memory_share(memory_limit: str, share: float) -> str:
+    """``share`` of a memory size written as DuckDB reads it (2GB, 1.5GB, 512MiB, 2G), in bytes."""
+    size = _SIZE.match(memory_limit)
+    if size is None or size[2].lower() not in _UNIT:
+        raise InputError(f"memory limit '{memory_limit}': not a size such as 2GB, 1.5GB or 512MB")
+    return f"{int(float(size[1]) * _UNIT[size[2].lower()] * share)}B"
+
+
+def connect_streamed(memory_limit: str = DEFAULT_MEMORY_LIMIT) -> tuple[object, Path]:
+    """DuckDB for an ingest or a validation, whose rows stream through Python, and its spill folder (see
+    :func:`close`): ``memory_limit`` is the whole process's, DuckDB holds ``STREAMED_SHARE`` of it and spills
+    past that."""
+    spill = spill_folder()
+    return connect("duckdb", memory_limit=memory_share(memory_limit, STREAMED_SHARE), spill=spill), spill
 
 
 def spill_folder() -> Path:
@@ -146,10 +169,6 @@ class CsvScan:
     rejects: Callable[[], list[Reject]]
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _line_numbers(path: Path, offsets: list[int]) -> dict[int, int]:
     """The 1-based line of each byte offset of a file: line breaks before it, plus one (the reader counts rows, and
     a quoted field may hold a line break)."""
@@ -182,14 +201,16 @@ def read_csv(con, path: Path, header: list[str], keep: list[str]) -> CsvScan:
     options = ", ".join([
         "header = false", "skip = 1", "delim = ','", "quote = '\"'", "escape = '\"'", "auto_detect = false",
         "null_padding = false", "columns = {" + ", ".join(f"'{c}': '{t}'" for c, t in fields.items()) + "}",
-        "store_rejects = true", f"rejects_table = '{name}'", f"rejects_scan = '{name}_scan'",
+        "store_rejects = true", "rejects_table = $rejects", "rejects_scan = $scan",
     ])
-    con.raw_sql(f"CREATE TEMP VIEW {name}_csv AS SELECT {columns}, ordinality AS _row "
-                f"FROM read_csv({_sql_text(str(path))}, {options}) WITH ORDINALITY")
+    # values are bound, not quoted into the SQL; a view cannot hold parameters, a relation bound to them can
+    scan = con.con.sql(f"SELECT {columns}, ordinality AS _row FROM read_csv($path, {options}) WITH ORDINALITY",
+                       params={"path": str(path), "rejects": name, "scan": f"{name}_scan"})
+    scan.create_view(f"{name}_csv")
     table = con.table(f"{name}_csv")
 
     def rejects() -> list[Reject]:
-        scanned = con.raw_sql(f"SELECT count(*) FROM duckdb_tables() WHERE table_name = '{name}'").fetchone()[0]
+        scanned = con.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0]
         if not scanned:  # the file has not been read yet
             return []
         found = con.raw_sql(f"SELECT DISTINCT line_byte_position, error_type, csv_line FROM {name} "

@@ -36,6 +36,16 @@ def test_unreadable_input_is_one_message_not_a_traceback(tmp_path):
     assert "Traceback" not in run.stderr
 
 
+def test_a_folder_that_is_missing_or_holds_no_table_is_named_with_exit_2(tmp_path):
+    missing = fraudml("validate", tmp_path / "nonexistent")
+    assert missing.returncode == 2
+    assert f"{tmp_path / 'nonexistent'}: data folder does not exist" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    (tmp_path / "empty").mkdir()
+    empty = fraudml("validate", tmp_path / "empty")
+    assert empty.returncode == 2 and f"{tmp_path / 'empty'}: no canonical table" in empty.stderr
+
+
 def test_simulate_writes_a_world_that_starts_on_the_given_day(tmp_path):
     run = fraudml("simulate", "--subscribers", 200, "--days", 3, "--start", "2021-03-01", "--out", tmp_path)
     assert run.returncode == 0, run.stderr

@@ -71,7 +71,7 @@ def outcome(result, out):
 
 
 def test_the_ingest_fixture_folder_keeps_and_quarantines_the_same_rows(tmp_path):
-    import test_sichuan as fx  # the fixtures the expected file was captured from
+    from ingest import test_sichuan as fx  # the fixtures the expected file was captured from (tests/ is on the path)
 
     src = fx.folder(tmp_path / "src", user=fx.USER, voc=fx.VOC + "".join(r + "\n" for r in [
         f"{fx.A},{fx.C},4,2020-01-05 10:00:00,5,,,i1", f"{fx.A},{fx.C},1,2020-01-05 25:00:00,5,,,i1", f"{fx.A},{fx.C},1,2020-01-05,5,,,i1",

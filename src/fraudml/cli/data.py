@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from fraudml.cli.app import Command, DataFormat, app, console
-from fraudml.engine import DEFAULT_MEMORY_LIMIT
+from fraudml.engine import DEFAULT_MEMORY_LIMIT, STREAMED_SHARE
 from fraudml.errors import InputError
 from fraudml.validation import Counts
 
@@ -37,7 +37,8 @@ def progress(began: float):
     return lambda text: console.print(f"[dim]{time.perf_counter() - began:7.1f}s[/] {text}", highlight=False)
 
 
-MEMORY_HELP = "engine memory limit, e.g. 2GB or 8GB (DuckDB spills to disk past it, and says where)"
+MEMORY_HELP = (f"memory limit of the whole process, e.g. 2GB or 8GB (DuckDB takes {STREAMED_SHARE:.0%} of it and "
+               "spills to disk past that, and says where)")
 
 
 @app.command(cls=Command)

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from fraudml.engine import DEFAULT_MEMORY_LIMIT, Reject, close, connect, read_csv, spill_folder
+from fraudml.engine import DEFAULT_MEMORY_LIMIT, Reject, close, connect_streamed, read_csv
 from fraudml.errors import InputError
 from fraudml.ingest import sichuan_format as fmt
 from fraudml.pseudonymise import IDENTIFIER_COLUMNS, key_from_env, pseudonymise_tables
@@ -166,8 +166,7 @@ def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = Fal
     key = key_from_env() if pseudonymise else None
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.ingest.", dir=out.parent))
-    spill = spill_folder()
-    con = connect("duckdb", memory_limit=memory_limit, spill=spill)
+    con, spill = connect_streamed(memory_limit)
     try:
         results = []
         for table, path in files.items():

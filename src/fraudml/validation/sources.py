@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from fraudml.engine import (DEFAULT_MEMORY_LIMIT, close, connect, scan_arrow, scan_parquet_rows,
-                            spill_folder)
+from fraudml.engine import (DEFAULT_MEMORY_LIMIT, close, connect, connect_streamed, scan_arrow,
+                            scan_parquet_rows)
+from fraudml.errors import InputError
 from fraudml.tables import TABLES, publish, table_path
 from fraudml.validation.rules import NO_VALUE, REASON, ROW
 from fraudml.validation.run import Collected, Counts, Step, validate_table
@@ -87,8 +88,7 @@ def validate_and_write(tables: dict[str, Table], folder: str | Path, sources: di
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    spill = spill_folder()
-    con = connect("duckdb", memory_limit=memory_limit, spill=spill)
+    con, spill = connect_streamed(memory_limit)
     try:
         results = []
         for name, data in tables.items():
@@ -107,8 +107,12 @@ def validate_folder(folder: str | Path, *, memory_limit: str = DEFAULT_MEMORY_LI
     """Check the canonical tables of ``folder`` without writing anything: their counts, and the names of the
     tables the folder lacks."""
     folder = Path(folder)
-    spill = spill_folder()
-    con = connect("duckdb", memory_limit=memory_limit, spill=spill)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: data folder does not exist")
+    if all(table_path(folder, name) is None for name in TABLES):
+        raise InputError(f"{folder}: no canonical table in it (such as calls.parquet or a calls/ folder of parts); "
+                         f"tables: {', '.join(TABLES)}")
+    con, spill = connect_streamed(memory_limit)
     try:
         results, absent = [], []
         for name in TABLES:
