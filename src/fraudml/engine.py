@@ -175,7 +175,9 @@ def read_csv(con, path: Path, header: list[str], keep: list[str]) -> CsvScan:
     once the table has been scanned.
     """
     if is_spark(con):
-        raise InputError("reading CSV files runs on the duckdb engine only; ingest with --engine duckdb")
+        from fraudml.spark import csv_rows
+
+        return csv_rows(con, path, header, keep)
     fields = {f"c{i}": "VARCHAR" for i in range(len(header))}
     name = f"rejects_{next(_SCANS)}"
     columns = ", ".join(f"c{header.index(c)} AS \"{c.replace(chr(34), chr(34) * 2)}\"" for c in keep)
@@ -212,7 +214,9 @@ def scan_parquet_rows(con, path: Path, name: str):
     """A Parquet file or folder of parts as a table of the backend, with ``_row``: the row's 1-based position in
     the parts taken in order of their paths."""
     if is_spark(con):
-        raise InputError("numbering the rows of Parquet parts runs on the duckdb engine only; use --engine duckdb")
+        from fraudml.spark import parquet_rows
+
+        return parquet_rows(con, path, name)
     files = parquet_files(path)
     offsets, start = [], 0
     for file in files:

@@ -102,13 +102,13 @@ def validate_and_write(tables: dict[str, Table], folder: str | Path, sources: di
     return results
 
 
-def validate_folder(folder: str | Path, *, memory_limit: str = DEFAULT_MEMORY_LIMIT,
+def validate_folder(folder: str | Path, *, memory_limit: str = DEFAULT_MEMORY_LIMIT, engine: str = "duckdb",
                     step: Step | None = None) -> tuple[list[Counts], list[str]]:
-    """Check the canonical tables of ``folder`` without writing anything: their counts, and the names of the
-    tables the folder lacks."""
+    """Check the canonical tables of ``folder`` without writing anything, on ``engine``: their counts, and the
+    names of the tables the folder lacks."""
     folder = Path(folder)
     spill = spill_folder()
-    con = connect("duckdb", memory_limit=memory_limit, spill=spill)
+    con = connect(engine, memory_limit=memory_limit, spill=spill)
     try:
         results, absent = [], []
         for name in TABLES:
