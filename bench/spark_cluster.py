@@ -15,7 +15,9 @@ the cores the engine had.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -135,9 +137,13 @@ def main() -> None:
     model = make_model(duck / "features.parquet", a.work / f"model-{a.subscribers}-{a.days}")
     first |= {"score": measure("duckdb", raw, duck, as_of, model, [], env, [], a.runs)["score"]}
     spark_cluster.CORES, spark_cluster.WORKER_MEMORY = a.cores, a.executor_memory
+    events = a.work / f"events-{a.subscribers}-{a.days}"
+    shutil.rmtree(events, ignore_errors=True)
+    events.mkdir(parents=True)
     spark_cluster.APPLICATION_SETTINGS.update({"spark.cores.max": str(a.cores), "spark.executor.cores": str(a.cores),
                                                "spark.executor.memory": a.executor_memory,
-                                               "spark.sql.shuffle.partitions": str(4 * a.cores)})
+                                               "spark.sql.shuffle.partitions": str(4 * a.cores),
+                                               "spark.eventLog.enabled": "true", "spark.eventLog.dir": str(events)})
     with spark_cluster.standalone_cluster(a.work / "cluster") as cluster:
         on_spark = measure("cluster", raw, a.work / f"spark-{a.subscribers}-{a.days}", as_of, model,
                            ["--engine", "spark", "--spark-master", cluster.master], cluster.env(),
@@ -150,6 +156,33 @@ def main() -> None:
         print(f"| {step} | {d['seconds']:.1f} s | {d['driver'] / 1e9:.2f} GB | {s['seconds']:.1f} s | "
               f"{s['driver'] / 1e9:.2f} GB | {s['executor'] / 1e9:.2f} GB | {s['seconds'] / d['seconds']:.1f}x | "
               f"{calls / s['seconds'] / a.cores:,.0f} |")
+    print()
+    for step, log in zip(("ingest", "features", "score"), sorted(events.iterdir(), key=lambda p: p.stat().st_mtime)):
+        print(f"{step}: {where_the_time_goes(log)}")
+
+
+def where_the_time_goes(log: Path) -> str:
+    """From an application's event log: its stages, task time, input and shuffle bytes, and its longest stages."""
+    stages = {}
+    with open(log) as f:
+        for line in f:
+            event = json.loads(line)
+            if event.get("Event") != "SparkListenerTaskEnd" or not event.get("Task Metrics"):
+                continue
+            m, stage = event["Task Metrics"], event["Stage ID"]
+            s = stages.setdefault(stage, {"run_ms": 0, "input": 0, "shuffle_write": 0, "shuffle_read": 0, "tasks": 0})
+            s["tasks"] += 1
+            s["run_ms"] += m.get("Executor Run Time", 0)
+            s["input"] += m.get("Input Metrics", {}).get("Bytes Read", 0)
+            s["shuffle_write"] += m.get("Shuffle Write Metrics", {}).get("Shuffle Bytes Written", 0)
+            read = m.get("Shuffle Read Metrics", {})
+            s["shuffle_read"] += read.get("Remote Bytes Read", 0) + read.get("Local Bytes Read", 0)
+    total = {k: sum(s[k] for s in stages.values()) for k in ("run_ms", "input", "shuffle_write", "tasks")}
+    longest = sorted(stages.items(), key=lambda kv: -kv[1]["run_ms"])[:5]
+    top = ", ".join(f"stage {i} {s['run_ms'] / 1000:.0f} s ({s['tasks']} tasks)" for i, s in longest)
+    return (f"{len(stages)} stages, {total['tasks']:,} tasks, {total['run_ms'] / 1000:,.0f} s of task time, "
+            f"input {total['input'] / 1e6:,.0f} MB, shuffle written {total['shuffle_write'] / 1e6:,.0f} MB; "
+            f"longest: {top}")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,8 @@ from fraudml.model.thresholds import CLOSED
 from fraudml.scoring.drift import DriftCounter, Reference, coverage_moved
 from fraudml.scoring.numbers import NOT_ACTIVE, known_table, read_numbers, select
 from fraudml.scoring.output import FORMATS, REASONS, SCORES, rejects_path
-from fraudml.scoring.score import NEEDS_REASONS as FLAGGED, ScoreResult, model_version, references, score_frame, typical_values
+from fraudml.scoring.score import NEEDS_REASONS as FLAGGED
+from fraudml.scoring.score import ScoreResult, model_version, references, score_frame, typical_values
 
 TOP = 1_000  # ranked rows brought to the driver, for the command to show the first of them
 REJECT = "_reject"  # the reason a feature row could not be scored; null for a scored row

@@ -31,14 +31,14 @@ def validate_table_spark(con, table, name: str, source: str | Path, *, out: str 
                          check_source: Callable[[], None] | None = None) -> Counts:
     """:func:`fraudml.validation.run.validate_table` on Spark: the same rules, counts, files and errors."""
     from pyspark import StorageLevel
-    from pyspark.sql import functions as F
 
     schema, source, step = TABLES[name], str(source), step or (lambda _: None)
     check_columns(table.columns, schema, source)
     table = view(con, f"spark_rules_source_{name}", table)
-    rows = _judged(con, table, name, missing, step, check_source or (lambda: None))
+    rows, repeated = _judged(con, table, name, missing, step, check_source or (lambda: None))
     rows = rows.persist(StorageLevel.MEMORY_AND_DISK)  # counted, then written
     try:
+        step("counting")
         counted = {r[REASON]: r["count"] for r in rows.groupBy(REASON).count().collect()}
         kept = counted.pop(None, 0)
         counts = Counts(name, source, kept, dict(sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))))
@@ -51,13 +51,15 @@ def validate_table_spark(con, table, name: str, source: str | Path, *, out: str 
             _write(rows, name, [c for c in table.columns if c != ROW], Path(out), bool(counts.reasons))
     finally:
         rows.unpersist()
+        for _, found in repeated:
+            found.release()
     return counts
 
 
 def _judged(con, table, name: str, missing: tuple[str, ...], step: Step, first_read: Callable[[], None]):
     """Every row of ``table`` checked (:func:`~fraudml.validation.rules.checked`, source values as text on the
-    rows with a reason), its reason the first rule it fails, else a repeat of an earlier good row, else null:
-    a Spark DataFrame."""
+    rows with a reason), its reason the first rule it fails, else a repeat of an earlier good row, else null, as
+    a Spark DataFrame; and the repeats, (reason, rows) each, kept by the engine until released."""
     from pyspark.sql import functions as F
 
     from fraudml.spark import frame
@@ -78,7 +80,7 @@ def _judged(con, table, name: str, missing: tuple[str, ...], step: Step, first_r
     for i, (why, repeated) in enumerate(marks):
         rows = rows.join(frame(con, repeated).select(ROW, F.lit(True).alias(f"_repeat{i}")), ROW, "left")
         reason = F.when(reason.isNull() & F.col(f"_repeat{i}").isNotNull(), F.lit(why)).otherwise(reason)
-    return rows.withColumn(REASON, reason)
+    return rows.withColumn(REASON, reason), marks
 
 
 def _write(rows, name: str, given: list[str], out: Path, quarantined: bool) -> None:
