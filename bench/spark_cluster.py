@@ -107,9 +107,9 @@ def steps(raw: Path, folder: Path, as_of: str, model: Path | None, engine: list[
 
 
 def measure(name: str, raw: Path, folder: Path, as_of: str, model: Path | None, engine: list[str], env: dict,
-            executors: list[int], runs: int) -> dict[str, dict]:
+            executors: list[int], runs: int, only: tuple[str, ...] = ("ingest", "features", "score")) -> dict[str, dict]:
     results = {}
-    for step, args in steps(raw, folder, as_of, model, engine):
+    for step, args in [s for s in steps(raw, folder, as_of, model, engine) if s[0] in only]:
         took = [run(args, env, executors) for _ in range(runs)]
         results[step] = {k: statistics.median(t[k] for t in took) for k in took[0]}
         print(f"{name} {step}: {results[step]['seconds']:.1f} s, driver {results[step]['driver'] / 1e9:.2f} GB, "
@@ -135,7 +135,7 @@ def main() -> None:
     env = dict(os.environ)
     first = measure("duckdb", raw, duck, as_of, None, [], env, [], a.runs)
     model = make_model(duck / "features.parquet", a.work / f"model-{a.subscribers}-{a.days}")
-    first |= {"score": measure("duckdb", raw, duck, as_of, model, [], env, [], a.runs)["score"]}
+    first |= measure("duckdb", raw, duck, as_of, model, [], env, [], a.runs, only=("score",))
     spark_cluster.CORES, spark_cluster.WORKER_MEMORY = a.cores, a.executor_memory
     events = a.work / f"events-{a.subscribers}-{a.days}"
     shutil.rmtree(events, ignore_errors=True)
