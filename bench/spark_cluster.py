@@ -161,26 +161,41 @@ def main() -> None:
         print(f"{step}: {where_the_time_goes(log)}")
 
 
+def _event_lines(log: Path):
+    """The lines of an application's event log: a file, or Spark 4's folder of rolled, zstd-compressed parts."""
+    import pyarrow as pa
+
+    for part in sorted(log.glob("events_*")) if log.is_dir() else [log]:
+        stream = pa.CompressedInputStream(str(part), "zstd") if part.suffix == ".zstd" else pa.OSFile(str(part))
+        yield from stream.read().decode().splitlines()
+
+
 def where_the_time_goes(log: Path) -> str:
     """From an application's event log: its stages, task time, input and shuffle bytes, and its longest stages."""
-    stages = {}
-    with open(log) as f:
-        for line in f:
-            event = json.loads(line)
-            if event.get("Event") != "SparkListenerTaskEnd" or not event.get("Task Metrics"):
-                continue
-            m, stage = event["Task Metrics"], event["Stage ID"]
-            s = stages.setdefault(stage, {"run_ms": 0, "input": 0, "shuffle_write": 0, "shuffle_read": 0, "tasks": 0})
-            s["tasks"] += 1
-            s["run_ms"] += m.get("Executor Run Time", 0)
-            s["input"] += m.get("Input Metrics", {}).get("Bytes Read", 0)
-            s["shuffle_write"] += m.get("Shuffle Write Metrics", {}).get("Shuffle Bytes Written", 0)
-            read = m.get("Shuffle Read Metrics", {})
-            s["shuffle_read"] += read.get("Remote Bytes Read", 0) + read.get("Local Bytes Read", 0)
+    stages, names, jobs, times = {}, {}, 0, []
+    for line in _event_lines(log):
+        event = json.loads(line)
+        kind = event.get("Event")
+        times += [event[k] for k in ("Timestamp", "Submission Time", "Completion Time") if k in event]
+        jobs += kind == "SparkListenerJobStart"
+        if kind == "SparkListenerStageSubmitted":
+            names[event["Stage Info"]["Stage ID"]] = event["Stage Info"]["Stage Name"].split(" at ")[0]
+        if kind != "SparkListenerTaskEnd" or not event.get("Task Metrics"):
+            continue
+        m, stage = event["Task Metrics"], event["Stage ID"]
+        s = stages.setdefault(stage, {"run_ms": 0, "input": 0, "shuffle_write": 0, "shuffle_read": 0, "tasks": 0})
+        s["tasks"] += 1
+        s["run_ms"] += m.get("Executor Run Time", 0)
+        s["input"] += m.get("Input Metrics", {}).get("Bytes Read", 0)
+        s["shuffle_write"] += m.get("Shuffle Write Metrics", {}).get("Shuffle Bytes Written", 0)
+        read = m.get("Shuffle Read Metrics", {})
+        s["shuffle_read"] += read.get("Remote Bytes Read", 0) + read.get("Local Bytes Read", 0)
     total = {k: sum(s[k] for s in stages.values()) for k in ("run_ms", "input", "shuffle_write", "tasks")}
     longest = sorted(stages.items(), key=lambda kv: -kv[1]["run_ms"])[:5]
-    top = ", ".join(f"stage {i} {s['run_ms'] / 1000:.0f} s ({s['tasks']} tasks)" for i, s in longest)
-    return (f"{len(stages)} stages, {total['tasks']:,} tasks, {total['run_ms'] / 1000:,.0f} s of task time, "
+    top = ", ".join(f"{names.get(i, i)} {s['run_ms'] / 1000:.0f} s ({s['tasks']} tasks)" for i, s in longest)
+    span = (max(times) - min(times)) / 1000 if times else 0
+    return (f"{jobs} jobs, {len(stages)} stages, {total['tasks']:,} tasks in {span:,.0f} s from the first event to "
+            f"the last, {total['run_ms'] / 1000:,.0f} s of task time, "
             f"input {total['input'] / 1e6:,.0f} MB, shuffle written {total['shuffle_write'] / 1e6:,.0f} MB; "
             f"longest: {top}")
 
