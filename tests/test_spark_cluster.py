@@ -1,6 +1,7 @@
-"""A small world through a real Spark standalone cluster, from the command line, against DuckDB: the same
-feature table (counts equal, reals to 1e-9 relative), the same model trained from it, the same scores (to 1e-9),
-rejects and exit status. And the cluster fixture stops its daemons even when a test fails."""
+"""A small world through a real Spark standalone cluster, from the command line, against DuckDB: from the
+competition's CSV files, the same canonical tables and quarantine, the same feature table (counts equal, reals to
+1e-9 relative), the same model trained from it, the same scores (to 1e-9), rejects, rings, drift and exit status.
+And the cluster fixture stops its daemons even when a test fails."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ import pytest
 from fraudml.features.table import read_features
 from fraudml.model.train import train
 from fraudml.params import TrainParams
-from fraudml.scoring.output import rejects_path
-from fraudml.tables import parquet_files
+from fraudml.model.thresholds import CLOSED
+from fraudml.scoring.output import drift_path, rejects_path, rings_path
+from fraudml.tables import TABLES, parquet_files, table_path
+from fraudml.validation.rules import DUPLICATE
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning")]
 FRAUDML = Path(sys.executable).with_name("fraudml")
@@ -30,7 +33,8 @@ TRAIN = TrainParams(n_estimators=30, early_stopping_rounds=10, num_leaves=7, val
 
 def on_cluster(env: dict, *args) -> int:
     """``fraudml ARGS`` in a fresh process, as a platform engineer runs it; its exit status."""
-    run = subprocess.run([str(FRAUDML), *map(str, args)], env=env, capture_output=True, text=True, timeout=600)
+    # a generous bound: on a loaded 2-core machine one scoring application takes minutes
+    run = subprocess.run([str(FRAUDML), *map(str, args)], env=env, capture_output=True, text=True, timeout=1800)
     assert run.returncode in (0, 3), run.stdout + run.stderr[-5000:]
     return run.returncode
 
@@ -48,19 +52,62 @@ def assert_same_features(on_spark: pd.DataFrame, duck: pd.DataFrame) -> None:
             assert (a.dropna() == b.dropna()).all(), name
 
 
-def test_a_world_goes_through_the_cluster_as_through_duckdb(spark_cluster, small_world, fraudml_cli, tmp_path):
-    env = spark_cluster.env()
-    features = tmp_path / "cluster" / "features.parquet"
-    on_cluster(env, "features", "--data", small_world, "--as-of", AS_OF, "--engine", "spark",
-               "--spark-master", spark_cluster.master, "--out", features)
-    status, output = fraudml_cli("features", "--data", small_world, "--as-of", AS_OF, "--out", tmp_path / "features.parquet")
+@pytest.fixture(scope="module")
+def raw_world(tmp_path_factory):
+    """``small_world``'s simulation as the Sichuan competition's CSV files, with four faulty calls: an exact
+    duplicate line, a duration that is no number, a time that is no time, a missing number."""
+    from fraudml.ingest.sichuan import write_sichuan
+    from fraudml.simulate import simulate
+
+    folder = tmp_path_factory.mktemp("raw-world")
+    write_sichuan(simulate(preset="sichuan", subscribers=300, days=35, seed=1), folder)
+    lines = (folder / "voc.csv").read_text().splitlines()
+    lines.insert(5, lines[3])
+    for line, field, value in ((10, 4, "abc"), (20, 3, "2020-13-45 99:00:00"), (30, 0, "")):
+        fields = lines[line].split(",")
+        fields[field] = value
+        lines[line] = ",".join(fields)
+    (folder / "voc.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def assert_same_tables(on_spark: Path, duck: Path) -> None:
+    """The same canonical tables, row for row in the same order and of the same types, and the same quarantine."""
+    for name in TABLES:
+        a, b = table_path(on_spark, name), table_path(duck, name)
+        assert (a is None) == (b is None), name
+        if b is not None:
+            pd.testing.assert_frame_equal(pd.read_parquet(a), pd.read_parquet(b), obj=name)
+    quarantined = [sorted(p.name for p in (folder / "_quarantine").iterdir()) for folder in (on_spark, duck)]
+    assert quarantined[0] == quarantined[1] == ["calls.parquet"]
+    bad = [pd.read_parquet(folder / "_quarantine" / "calls.parquet") for folder in (on_spark, duck)]
+    assert bad[1]["_reason"].value_counts().to_dict() == {DUPLICATE: 1, "msisdn: missing": 1,
+                                                         "duration_s: not a whole number": 1,
+                                                         "started_at: not a date and time (YYYY-MM-DD HH:MM:SS)": 1}
+    pd.testing.assert_frame_equal(bad[0], bad[1])
+
+
+def test_a_world_goes_through_the_cluster_as_through_duckdb(spark_cluster, raw_world, fraudml_cli, tmp_path):
+    """Ingest, features and scores through the cluster, each a fresh process as a platform engineer runs it,
+    against the same commands on DuckDB."""
+    env, cluster, duck = spark_cluster.env(), tmp_path / "cluster", tmp_path / "duckdb"
+    master = ("--engine", "spark", "--spark-master", spark_cluster.master)
+    on_cluster(env, "ingest", "sichuan", raw_world, "--out", cluster / "data", *master)
+    status, output = fraudml_cli("ingest", "sichuan", raw_world, "--out", duck / "data")
     assert status == 0, output
-    (on_spark, spark_spec), (duck, duck_spec) = read_features(features), read_features(tmp_path / "features.parquet")
+    assert cluster.joinpath("data", "calls").is_dir() and cluster.joinpath("data", "accounts").is_dir(), "parts"
+    assert_same_tables(cluster / "data", duck / "data")
+
+    features = cluster / "features.parquet"
+    on_cluster(env, "features", "--data", cluster / "data", "--as-of", AS_OF, "--out", features, *master)
+    status, output = fraudml_cli("features", "--data", duck / "data", "--as-of", AS_OF, "--out", duck / "features.parquet")
+    assert status == 0, output
+    (on_spark, spark_spec), (on_duck, duck_spec) = read_features(features), read_features(duck / "features.parquet")
     assert features.is_dir() and parquet_files(features) and spark_spec == duck_spec
-    assert_same_features(on_spark, duck)
+    assert_same_features(on_spark, on_duck)
 
     model = train(on_spark, spark_spec, TRAIN).bundle
-    assert model.version == train(duck, duck_spec, TRAIN).bundle.version, "the same table trains the same model"
+    assert model.version == train(on_duck, duck_spec, TRAIN).bundle.version, "the same table trains the same model"
     model.save(tmp_path / "model")
 
     # the master from Spark's own configuration this time, as a platform's spark-defaults.conf names it
@@ -68,20 +115,22 @@ def test_a_world_goes_through_the_cluster_as_through_duckdb(spark_cluster, small
     conf.mkdir()
     defaults = (spark_cluster.conf_dir / "spark-defaults.conf").read_text()
     (conf / "spark-defaults.conf").write_text(defaults + f"spark.master {spark_cluster.master}\n")
-    scores = tmp_path / "cluster" / "scores.parquet"
+    scores = cluster / "scores.parquet"
     status = on_cluster(spark_cluster.env(SPARK_CONF_DIR=str(conf)), "score", "--model", tmp_path / "model", "--data",
-                        small_world, "--as-of", AS_OF, "--engine", "spark", "--out", scores)
-    duck_status, output = fraudml_cli("score", "--model", tmp_path / "model", "--data", small_world, "--as-of", AS_OF,
-                                      "--out", tmp_path / "scores.parquet")
-    assert status == duck_status == 3, output  # the numbers activated after AS_OF are rejected
-    duck_scores = pd.read_parquet(tmp_path / "scores.parquet")
+                        cluster / "data", "--as-of", AS_OF, "--engine", "spark", "--out", scores)
+    duck_status, output = fraudml_cli("score", "--model", tmp_path / "model", "--data", duck / "data", "--as-of",
+                                      AS_OF, "--out", duck / "scores.parquet")
+    assert status == duck_status, output
+    duck_scores = pd.read_parquet(duck / "scores.parquet")
+    assert (duck_scores["decision"] != "pass").any() and (duck_scores["decision"] == CLOSED).any()
     pd.testing.assert_frame_equal(pd.read_parquet(scores), duck_scores, check_exact=False, rtol=0, atol=1e-9)
-    rejects = [pd.read_parquet(rejects_path(path)).fillna("<na>").values.tolist() for path in (scores, tmp_path / "scores.parquet")]
-    assert rejects[0] == rejects[1] and len(rejects[0]) == 41
+    for beside in (rejects_path, rings_path):
+        pd.testing.assert_frame_equal(pd.read_parquet(beside(scores)), pd.read_parquet(beside(duck / "scores.parquet")))
+    assert json.loads(drift_path(scores).read_text()) == json.loads(drift_path(duck / "scores.parquet").read_text())
 
     with urllib.request.urlopen(spark_cluster.ui + "/json/", timeout=5) as response:
         apps = json.load(response)["completedapps"]
-    assert [a["name"] for a in apps].count("fraudml") == 2, "both commands ran on the cluster, not in local mode"
+    assert [a["name"] for a in apps].count("fraudml") == 3, "every command ran on the cluster, not in local mode"
 
 
 def test_the_cluster_stops_when_a_test_fails(tmp_path):

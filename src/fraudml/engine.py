@@ -104,12 +104,14 @@ def memory_share(memory_limit: str, share: float) -> str:
     return f"{int(float(size[1]) * _UNIT[size[2].lower()] * share)}B"
 
 
-def connect_streamed(memory_limit: str = DEFAULT_MEMORY_LIMIT) -> tuple[object, Path]:
-    """DuckDB for an ingest or a validation, whose rows stream through Python, and its spill folder (see
-    :func:`close`): ``memory_limit`` is the whole process's, DuckDB holds ``STREAMED_SHARE`` of it and spills
-    past that."""
+def connect_streamed(memory_limit: str = DEFAULT_MEMORY_LIMIT, engine: str = "duckdb") -> tuple[object, Path]:
+    """The engine of an ingest or a validation, and its spill folder (see :func:`close`). On DuckDB the rows stream
+    through Python: ``memory_limit`` is the whole process's, DuckDB holds ``STREAMED_SHARE`` of it and spills past
+    that. Spark writes the rows itself, and ``memory_limit`` is its driver's."""
     spill = spill_folder()
-    return connect("duckdb", memory_limit=memory_share(memory_limit, STREAMED_SHARE), spill=spill), spill
+    if engine != "duckdb":
+        return connect(engine, memory_limit=memory_limit, spill=spill), spill
+    return connect(engine, memory_limit=memory_share(memory_limit, STREAMED_SHARE), spill=spill), spill
 
 
 def spill_folder() -> Path:
@@ -194,7 +196,9 @@ def read_csv(con, path: Path, header: list[str], keep: list[str]) -> CsvScan:
     once the table has been scanned.
     """
     if is_spark(con):
-        raise InputError("reading CSV files runs on the duckdb engine only; ingest with --engine duckdb")
+        from fraudml.spark import csv_rows
+
+        return csv_rows(con, path, header, keep)
     fields = {f"c{i}": "VARCHAR" for i in range(len(header))}
     name = f"rejects_{next(_SCANS)}"
     columns = ", ".join(f"c{header.index(c)} AS \"{c.replace(chr(34), chr(34) * 2)}\"" for c in keep)
@@ -233,7 +237,9 @@ def scan_parquet_rows(con, path: Path, name: str):
     """A Parquet file or folder of parts as a table of the backend, with ``_row``: the row's 1-based position in
     the parts taken in order of their paths."""
     if is_spark(con):
-        raise InputError("numbering the rows of Parquet parts runs on the duckdb engine only; use --engine duckdb")
+        from fraudml.spark import parquet_rows
+
+        return parquet_rows(con, path, name)
     files = parquet_files(path)
     offsets, start = [], 0
     for file in files:

@@ -12,6 +12,8 @@ without are always applied.
 
 from __future__ import annotations
 
+import csv
+import functools
 import os
 import re
 import shutil
@@ -131,14 +133,17 @@ def check_replaceable(out: str | Path) -> Path:
     return out
 
 
-def write(df, out: str | Path, fmt: str = "parquet") -> Path:
+def write(df, out: str | Path, fmt: str = "parquet", partition_by: str | None = None) -> Path:
     """Write ``df`` as a folder of parts at ``out`` (``parquet``, or ``csv`` with a header in each part), in the
-    order of its partitions; ``out`` holds the previous output until the new one is complete."""
+    order of its partitions (with ``partition_by``, in a subfolder ``<column>=<value>`` per value of that column,
+    which the parts then lack); ``out`` holds the previous output until the new one is complete."""
     out = check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
     try:
         writer = df.write.mode("overwrite")
+        if partition_by:
+            writer = writer.partitionBy(partition_by)
         if fmt == "csv":  # quotes doubled (RFC 4180), as pyarrow's CSV writer does; nulls as empty fields
             writer.option("header", True).option("escape", '"').csv(str(tmp))
         else:
@@ -165,3 +170,94 @@ def _swap(new: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         old.unlink(missing_ok=True)
+
+
+def csv_rows(con, path: Path, header: list[str], keep: list[str]):
+    """:func:`fraudml.engine.read_csv` on Spark: the ``keep`` columns of a comma-separated UTF-8 file whose first
+    line is ``header``, every value as text, with ``_row`` (the row's 1-based position among the file's data rows;
+    blank lines are not rows), and the lines set aside (another number of fields than the header, or bytes that
+    are not UTF-8, which Spark reads as U+FFFD), listed with their line numbers once asked for.
+
+    Unlike DuckDB's reader, a quoted field may not hold a line break (Spark reads such a file in parallel only
+    line by line)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    from fraudml.engine import CsvScan, Reject
+
+    spark = con._session
+    fields = [f"c{i}" for i in range(len(header))]
+    schema = T.StructType([T.StructField(f, T.StringType()) for f in [*fields, _CORRUPT]])
+    read = (spark.read.schema(schema).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", _CORRUPT)
+            .option("quote", '"').option("escape", '"')
+            .option("nullValue", "\0").csv(str(path)))  # an empty field is empty text, as DuckDB reads it
+    # the header is the first record read (the caller has checked it): numbered 0, and left out
+    rows = read.rdd.zipWithIndex().filter(lambda pair: pair[1] > 0).map(lambda pair: (*pair[0], pair[1]))
+    numbered = spark.createDataFrame(rows, T.StructType([*schema.fields, T.StructField("_row", T.LongType())]))
+    name = f"fraudml_csv_{uuid.uuid4().hex}"
+    numbered.persist().createOrReplaceTempView(name)  # numbered once: rows, rejects and every rule read it
+    rows = con.table(name)
+    table = rows.select(*[rows[f"c{header.index(c)}"].name(c) for c in keep], "_row")
+
+    def rejects() -> list[Reject]:
+        bad = numbered.filter(F.col(_CORRUPT).isNotNull() | F.exists(F.array(*map(F.col, fields)),
+                                                                        lambda v: v.contains("\ufffd")))
+        found = bad.select("_row", _CORRUPT).orderBy("_row").limit(1000).collect()
+        lines = _data_row_lines(path, [r["_row"] for r in found])
+        out = []
+        for r in found:
+            text = _line_text(path, lines[r["_row"]])
+            fields_given = len(next(csv.reader([text]), []))
+            error = ("INVALID ENCODING" if r[_CORRUPT] is None else
+                     "MISSING COLUMNS" if fields_given < len(header) else "TOO MANY COLUMNS")
+            out.append(Reject(lines[r["_row"]], error, text))
+        return out
+
+    return CsvScan(table, rejects)
+
+
+_CORRUPT = "_corrupt_record"
+
+
+def _data_row_lines(path: Path, rows: list[int]) -> dict[int, int]:
+    """The 1-based line of each given data row (1-based, blank lines not counted; the header is line 1)."""
+    wanted, found, row = set(rows), {}, 0
+    if not wanted:
+        return found
+    with path.open("rb") as f:
+        for line_number, line in enumerate(f, start=1):
+            if line_number == 1 or not line.strip():
+                continue
+            row += 1
+            if row in wanted:
+                found[row] = line_number
+                if len(found) == len(wanted):
+                    break
+    return found
+
+
+def _line_text(path: Path, line_number: int) -> str:
+    with path.open("rb") as f:
+        for n, line in enumerate(f, start=1):
+            if n == line_number:
+                return line.decode("utf-8", errors="replace").strip("\r\n")
+    return ""
+
+
+def parquet_rows(con, path: Path, name: str):
+    """:func:`fraudml.engine.scan_parquet_rows` on Spark: a Parquet file or folder of parts with ``_row``, the
+    row's 1-based position in the parts taken in order of their paths (each part's offset plus the row's index
+    in it; a part may lack an optional column)."""
+    from pyspark.sql import functions as F
+
+    from fraudml.tables import open_parquet, parquet_files
+
+    files = parquet_files(path)
+    spark, parts, start = con._session, [], 0
+    for file in files:  # each part read with its offset: no path to match, in whichever form Spark writes it
+        part = spark.read.parquet(str(file))
+        parts.append(part.select("*", (F.lit(start + 1) + F.col("_metadata.row_index")).alias("_row")))
+        start += open_parquet(file).metadata.num_rows
+    rows = functools.reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), parts)
+    rows.createOrReplaceTempView(name)
+    return con.table(name)

@@ -382,7 +382,8 @@ def publish(staging: str | Path, out: str | Path, names: Iterable[str]) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name in names:
         remove_table(out, name)
-        (out / "_quarantine" / f"{name}.parquet").unlink(missing_ok=True)
+        quarantine = out / "_quarantine" / f"{name}.parquet"  # a file, or a folder of parts Spark wrote
+        shutil.rmtree(quarantine) if quarantine.is_dir() else quarantine.unlink(missing_ok=True)
     for folder in (staging, staging / "_quarantine"):
         if not folder.is_dir():
             continue

@@ -40,6 +40,11 @@ class Command(TyperCommand):
             raise
 
 
+class Engine(str, Enum):
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 # every command that takes --engine takes this too
 SPARK_MASTER = typer.Option(None, "--spark-master", metavar="URL", help="with --engine spark: the cluster's master "
                             "(spark://host:7077, yarn, k8s://...); default: spark.master from Spark's own configuration "

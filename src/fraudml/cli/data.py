@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from fraudml.cli.app import Command, DataFormat, app, console
+from fraudml.cli.app import SPARK_MASTER, Command, DataFormat, Engine, app, console
 from fraudml.engine import DEFAULT_MEMORY_LIMIT, STREAMED_SHARE
 from fraudml.errors import InputError
 from fraudml.validation import Counts
@@ -39,6 +39,10 @@ def progress(began: float):
 
 MEMORY_HELP = (f"memory limit of the whole process, e.g. 2GB or 8GB (DuckDB takes {STREAMED_SHARE:.0%} of it and "
                "spills to disk past that, and says where)")
+
+
+ENGINE = typer.Option(Engine.duckdb, "--engine", help="duckdb (embedded), or spark, which reads, checks and "
+                      "writes the tables as folders of parts (needs the spark extra)")
 
 
 @app.command(cls=Command)
@@ -88,12 +92,17 @@ def ingest_sichuan(
     out: Path = typer.Option(..., "--out", help="folder to write canonical tables to"),
     pseudonymise: bool = typer.Option(False, help="replace numbers, IMEIs and holder IDs by keyed hashes (key in FRAUDML_PSEUDONYM_KEY)"),
     memory_limit: str = typer.Option(DEFAULT_MEMORY_LIMIT, help=MEMORY_HELP),
+    engine: Engine = ENGINE,
+    spark_master: str | None = SPARK_MASTER,
 ) -> None:
     """Ingest the 2020 Digital Sichuan competition's tables into canonical tables."""
+    from fraudml.engine import engine_session
     from fraudml.ingest.sichuan import ingest_sichuan as run
 
     began = time.perf_counter()
-    results = run(src, out, pseudonymise=pseudonymise, memory_limit=memory_limit, step=progress(began))
+    with engine_session(engine.value, spark_master=spark_master, memory_limit=memory_limit):
+        results = run(src, out, pseudonymise=pseudonymise, memory_limit=memory_limit, engine=engine.value,
+                      step=progress(began))
     print_counts(results, f"ingested {src} into {out} ({time.perf_counter() - began:.1f}s)")
 
 
@@ -101,12 +110,16 @@ def ingest_sichuan(
 def validate_folder(
     data: Path = typer.Argument(..., help="a canonical data folder"),
     memory_limit: str = typer.Option(DEFAULT_MEMORY_LIMIT, help=MEMORY_HELP),
+    engine: Engine = ENGINE,
+    spark_master: str | None = SPARK_MASTER,
 ) -> None:
     """Check the canonical tables in a folder and print their counts."""
+    from fraudml.engine import engine_session
     from fraudml.validation import validate_folder as check
 
     began = time.perf_counter()
-    results, absent = check(data, memory_limit=memory_limit, step=progress(began))
+    with engine_session(engine.value, spark_master=spark_master, memory_limit=memory_limit):
+        results, absent = check(data, memory_limit=memory_limit, engine=engine.value, step=progress(began))
     for name in absent:
         console.print(f"{name}: absent (features from it will be missing)")
     print_counts(results, f"canonical tables in {data} ({time.perf_counter() - began:.1f}s)")

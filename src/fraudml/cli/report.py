@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from fraudml.cli.app import app, console
-from fraudml.cli.score import Engine
+from fraudml.cli.app import Engine
 
 
 @app.command()

@@ -10,20 +10,14 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from enum import Enum
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from fraudml.cli.app import SPARK_MASTER, Command, DataFormat, app, console
+from fraudml.cli.app import SPARK_MASTER, Command, DataFormat, Engine, app, console
 
 PARTIAL = 3
-
-
-class Engine(str, Enum):
-    duckdb = "duckdb"
-    spark = "spark"
 
 
 def _progress() -> Progress:

@@ -18,7 +18,6 @@ decision ``closed``, with the reason in words (docs/scoring.md).
 from __future__ import annotations
 
 import ibis
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -29,12 +28,8 @@ from fraudml.engine import Tables, register
 NOT_IN_USE = "not in use: no call or SMS before as_of"
 
 
-def closed_on(day: pd.Timestamp) -> str:
-    return f"closed on {day:%Y-%m-%d}"
-
-
-def stopped_paying(month: pd.Timestamp) -> str:
-    return f"shut down: no spend recorded for {month:%Y-%m}, the last month before as_of"
+CLOSED_ON = "closed on "  # then the day, YYYY-MM-DD
+STOPPED_PAYING = ("shut down: no spend recorded for ", ", the last month before as_of")  # around the month, YYYY-MM
 
 
 def _events(tables: Tables):
@@ -96,7 +91,15 @@ def population(con, tables: Tables, candidates: pd.DataFrame, first=None) -> pd.
     keyed = candidates[["msisdn", "as_of"]].reset_index(drop=True)
     keyed = keyed.assign(row=pd.RangeIndex(len(keyed)), as_of=keyed["as_of"].astype("datetime64[us]"))
     c = register(con, "population_candidates", pa.Table.from_pandas(keyed, preserve_index=False))
-    facts = c.select("row", "msisdn", "as_of")
+    out = population_reasons(tables, c, "row", first).to_pandas().sort_values("row")
+    return pd.DataFrame({"msisdn": candidates["msisdn"].to_numpy(), "as_of": keyed["as_of"].to_numpy(),
+                         "reason": out["reason"].astype(object).where(out["reason"].notna(), None).to_numpy()})
+
+
+def population_reasons(tables: Tables, candidates, key: str, first=None):
+    """The rule as one engine expression, for DuckDB and Spark alike: ``candidates`` (an engine table of ``key``,
+    msisdn, as_of; ``key`` unique) as ``key``, msisdn, as_of, reason (null for a live number)."""
+    facts = candidates.select(key, "msisdn", "as_of")
     if has_events(tables):
         first = first_events(tables) if first is None else first
         facts = facts.left_join(first.select("msisdn", _first="first"), "msisdn").drop("msisdn_right")
@@ -104,21 +107,22 @@ def population(con, tables: Tables, candidates: pd.DataFrame, first=None) -> pd.
     if closing is not None:
         facts = facts.left_join(closing, "msisdn").drop("msisdn_right")
     elif "account_months" not in tables.absent:
-        facts = facts.left_join(_spend_history(c, tables["account_months"]), "row").drop("row_right")
-    out = facts.to_pandas().sort_values("row").reset_index(drop=True)
-    reason = np.full(len(out), None, dtype=object)
-    if "_first" in out:
-        reason[~(pd.to_datetime(out["_first"]) < out["as_of"]).to_numpy()] = NOT_IN_USE
-    if "_closed" in out:
-        closed_at = pd.to_datetime(out["_closed"])
-        closed = (closed_at < out["as_of"]).to_numpy()
-        reason[closed] = [closed_on(d) for d in closed_at[closed]]
-    if "_history" in out:
-        stopped = ((out["_history"].fillna(0) > 0) & (out["_paid"].fillna(0) == 0)).to_numpy()
-        last = out["as_of"].dt.to_period("M").dt.to_timestamp() - pd.DateOffset(months=1)
-        reason[stopped] = [stopped_paying(m) for m in last[stopped]]
-    return pd.DataFrame({"msisdn": candidates["msisdn"].to_numpy(), "as_of": keyed["as_of"].to_numpy(),
-                         "reason": reason})
+        facts = facts.left_join(_spend_history(facts, tables["account_months"], key), key).drop(f"{key}_right")
+    reason = ibis.null().cast("string")
+    if "_first" in facts.columns:  # a number without any event is not in use either (the comparison is null)
+        reason = ibis.ifelse(facts._first < facts.as_of, reason, NOT_IN_USE)
+    if "_closed" in facts.columns:
+        reason = ibis.ifelse(facts._closed < facts.as_of, CLOSED_ON + _day(facts._closed), reason)
+    if "_history" in facts.columns:
+        stopped = (facts._history.fill_null(0) > 0) & (facts._paid.fill_null(0) == 0)
+        month = _day(last_complete_month(facts.as_of)).substr(0, 7)
+        reason = ibis.ifelse(stopped, STOPPED_PAYING[0] + month + STOPPED_PAYING[1], reason)
+    return facts.select(key, "msisdn", "as_of", reason=reason)
+
+
+def _day(at):
+    """A timestamp's date as text, YYYY-MM-DD, in either engine."""
+    return at.cast("date").cast("string")
 
 
 def _recorded_closings(tables: Tables):
@@ -131,10 +135,10 @@ def _recorded_closings(tables: Tables):
     return accounts.group_by("msisdn").aggregate(_closed=accounts.closed_at.max())
 
 
-def _spend_history(candidates, months):
-    """Per candidate row: months with a spend row ended before as_of (_history), and spend in the last one (_paid)."""
+def _spend_history(candidates, months, key: str):
+    """Per candidate: months with a spend row ended before as_of (_history), and spend in the last one (_paid)."""
     last = last_complete_month(candidates.as_of)
     month = months.month.cast("timestamp")
     j = candidates.join(months, [candidates.msisdn == months.msisdn, month <= last])
     in_last = j.month.cast("timestamp") == last_complete_month(j.as_of)
-    return j.group_by("row").aggregate(_history=j.count(), _paid=j.arpu.count(where=in_last))
+    return j.group_by(key).aggregate(_history=j.count(), _paid=j.arpu.count(where=in_last))

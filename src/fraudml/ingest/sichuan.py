@@ -151,13 +151,15 @@ def _identifiers_as_values(canonical: dict) -> dict:
 
 
 def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = False,
-                   memory_limit: str = DEFAULT_MEMORY_LIMIT, step: Step | None = None) -> list[Counts]:
+                   memory_limit: str = DEFAULT_MEMORY_LIMIT, engine: str = "duckdb",
+                   step: Step | None = None) -> list[Counts]:
     """Ingest the Sichuan tables in folder ``src`` into canonical tables in ``out``.
 
     Returns the counts of each canonical table written (read = kept + quarantined). With ``pseudonymise``,
     numbers, counterparts and IMEIs are replaced by keyed hashes (key from FRAUDML_PSEUDONYM_KEY) before
-    anything is written, quarantine included. DuckDB holds at most ``memory_limit`` and spills past it;
-    ``step`` hears what is being done. Nothing in ``out`` changes unless every table is ingested.
+    anything is written, quarantine included. DuckDB holds at most ``memory_limit`` and spills past it; with
+    ``engine="spark"``, Spark reads, checks and writes (:mod:`fraudml.validation.spark`). ``step`` hears what is
+    being done. Nothing in ``out`` changes unless every table is ingested.
     """
     out = Path(out)
     files = find_tables(src)
@@ -166,7 +168,7 @@ def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = Fal
     key = key_from_env() if pseudonymise else None
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.ingest.", dir=out.parent))
-    con, spill = connect_streamed(memory_limit)
+    con, spill = connect_streamed(memory_limit, engine)
     try:
         results = []
         for table, path in files.items():

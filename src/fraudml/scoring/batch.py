@@ -72,9 +72,8 @@ def score_to_files(bundle, out: str | Path, *, data: str | Path | None = None, a
 
                 ingested, data = ingest_sichuan(data, tmp), Path(tmp)
             if on_spark:
-                result = score_folder_spark(bundle, data, as_of, out, numbers=numbers, on_start=on_start,
-                                            on_chunk=on_chunk)
-                rings = no_rings()
+                result, rings = score_folder_spark(bundle, data, as_of, out, numbers=numbers, allow_stale=allow_stale,
+                                                   strict=strict, on_start=on_start, on_chunk=on_chunk)
             else:
                 result = score_folder(bundle, data, as_of, numbers=numbers, engine=engine, chunk_size=chunk_size,
                                       allow_stale=allow_stale, on_start=on_start, on_chunk=on_chunk)

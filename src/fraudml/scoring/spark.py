@@ -2,12 +2,15 @@
 the driver.
 
 The same rules as DuckDB's path, written once: the numbers to score come from
-:func:`~fraudml.scoring.numbers.known_table`, the features from the feature
-query of :mod:`fraudml.features.build`, and each batch of feature rows is scored
-on the executors by :func:`~fraudml.scoring.score.score_frame`, the function
-that scores DuckDB's chunks, with the bundle's files shipped to them. The rank
-is a Spark sort; drift bins, decisions and reject reasons are Spark aggregates;
-the scores and rejects are folders of parts written by Spark.
+:func:`~fraudml.scoring.numbers.known_table`, which of them are live from
+:func:`~fraudml.features.population.population_reasons`, the features from the
+feature query of :mod:`fraudml.features.build`, and each batch of feature rows
+is scored on the executors by :func:`~fraudml.scoring.score.score_frame`, the
+function that scores DuckDB's chunks, with the bundle's files shipped to them.
+The rank is a Spark sort; drift bins, decisions and reject reasons are Spark
+aggregates; the rings are found on Spark by :func:`fraudml.cases.rings.find_rings`
+from the flagged numbers (few: they are collected); the scores and rejects are
+folders of parts written by Spark.
 """
 
 from __future__ import annotations
@@ -25,13 +28,16 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from fraudml.cases.rings import Rings, find_rings, no_rings
 from fraudml.engine import close, connect, load_tables, register
 from fraudml.errors import InputError
 from fraudml.model.bundle import ModelBundle
-from fraudml.scoring.drift import DriftCounter, Reference
+from fraudml.model.thresholds import CLOSED
+from fraudml.scoring.drift import DriftCounter, Reference, coverage_moved
 from fraudml.scoring.numbers import NOT_ACTIVE, known_table, read_numbers, select
 from fraudml.scoring.output import FORMATS, REASONS, SCORES, rejects_path
-from fraudml.scoring.score import ScoreResult, model_version, references, score_frame
+from fraudml.scoring.score import NEEDS_REASONS as FLAGGED
+from fraudml.scoring.score import ScoreResult, model_version, references, score_frame, typical_values
 
 TOP = 1_000  # ranked rows brought to the driver, for the command to show the first of them
 REJECT = "_reject"  # the reason a feature row could not be scored; null for a scored row
@@ -46,6 +52,11 @@ class SparkScoreResult(ScoreResult):
 
     decisions: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)  # rejected numbers per reason
+    closed_numbers: int = 0
+
+    @property
+    def closed(self) -> int:
+        return self.closed_numbers
 
     @property
     def scored(self) -> int:
@@ -56,7 +67,7 @@ class SparkScoreResult(ScoreResult):
         return sum(self.reasons.values())
 
     def decision_counts(self) -> dict[str, int]:
-        return dict(self.decisions)
+        return {**self.decisions, **({CLOSED: self.closed} if self.closed else {})}
 
     def reject_counts(self) -> dict[str, int]:
         return dict(sorted(self.reasons.items(), key=lambda kv: -kv[1]))
@@ -73,27 +84,45 @@ def check_out(out: str | Path) -> Path:
 
 
 def score_folder_spark(bundle, data: str | Path, as_of: date, out: str | Path, *, numbers: str | Path | None = None,
+                       allow_stale: bool = False, strict: bool = False,
                        on_start: Callable[[int], None] | None = None,
-                       on_chunk: Callable[[int], None] | None = None) -> SparkScoreResult:
-    """Score the numbers of a canonical folder (or those listed in ``numbers``) as of ``as_of`` on Spark, and
-    write the scores to ``out`` and the rejects beside it, each a folder of parts."""
+                       on_chunk: Callable[[int], None] | None = None) -> tuple[SparkScoreResult, Rings]:
+    """Score the numbers of a canonical folder (or those listed in ``numbers``) as of ``as_of`` on Spark, by the
+    rules of :func:`fraudml.scoring.score.score_folder` (the numbers not live at as_of closed, a stale as_of
+    refused unless ``allow_stale``), find the rings of the flagged numbers, and write the scores (with their
+    ring ids) to ``out`` and the rejects beside it, each a folder of parts. With ``strict``, a batch whose
+    features' coverage moved from training is counted but nothing is written. Returns the result and the rings."""
+    from fraudml.features.population import check_as_of
+
     out = check_out(out)
     con = connect("spark")
     try:
         tables = load_tables(con, data)
         todo, early, numbers_in = _selection(con, tables, as_of, numbers)
-        snapshots = _snapshots(con, todo, as_of)
-        count = int(snapshots.count().execute())
+        if not allow_stale:
+            check_as_of(tables, [pd.Timestamp(as_of)], max(bundle.spec.windows))
+        live, closed = _population(con, tables, todo, as_of)
+        count = int(live.count().execute())
         if on_start:
             on_start(count)
         with tempfile.TemporaryDirectory(prefix="fraudml-bundle-") as tmp:
-            result = _score(con, tables, bundle, snapshots, as_of, early, out, Path(tmp))
+            result, rings = _score(con, tables, bundle, live, closed, early, Batch(data, as_of, out, strict), Path(tmp))
         if on_chunk:
             on_chunk(count)
     finally:
         close(con)
     result.numbers_in = numbers_in
-    return result
+    return result, rings
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Where a batch's data is, the date it is scored as of, where its scores go, and whether coverage refuses it."""
+
+    data: str | Path
+    as_of: date
+    out: Path
+    strict: bool
 
 
 def _selection(con, tables, as_of: date, numbers):
@@ -113,47 +142,87 @@ def _selection(con, tables, as_of: date, numbers):
     return todo, frame(con, register(con, "score_early_rejects", rejects)), selection.numbers_in
 
 
-def _snapshots(con, todo, as_of: date):
-    """(sid, msisdn, as_of) for the numbers to score, as an engine table; the ids are kept, not recomputed."""
+def _population(con, tables, todo, as_of: date):
+    """(sid, msisdn, as_of) of the numbers live at as_of, as an engine table, and the others (msisdn, reason) as a
+    Spark DataFrame, by the rule of :mod:`fraudml.features.population`; the ids are kept, not recomputed."""
     from pyspark.sql import functions as F
 
+    from fraudml.features.population import population_reasons
     from fraudml.spark import frame
 
     day = register(con, "score_as_of", pa.table({"as_of": pa.array([pd.Timestamp(as_of)], pa.timestamp("us"))}))
     rows = frame(con, todo.cross_join(day)).withColumn("sid", F.monotonically_increasing_id())
     # a recomputation could number the rows otherwise, and every family joins on sid: fix them once
-    rows.localCheckpoint(eager=True).createOrReplaceTempView("fraudml_score_snapshots")
-    return con.table("fraudml_score_snapshots")
+    rows.localCheckpoint(eager=True).createOrReplaceTempView("fraudml_score_candidates")
+    judged = frame(con, population_reasons(tables, con.table("fraudml_score_candidates"), "sid"))
+    judged.localCheckpoint(eager=True).createOrReplaceTempView("fraudml_score_population")
+    judged = con.table("fraudml_score_population")
+    live = judged.filter(judged.reason.isnull()).select("sid", "msisdn", "as_of")
+    return live, frame(con, judged.filter(judged.reason.notnull()).select("msisdn", "reason"))
 
 
-def _score(con, tables, bundle, snapshots, as_of: date, early, out: Path, tmp: Path) -> SparkScoreResult:
+def _score(con, tables, bundle, live, closed, early, batch: Batch, tmp: Path) -> tuple[SparkScoreResult, Rings]:
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     from fraudml.features.build import spark_features
-    from fraudml.spark import frame, write
+    from fraudml.spark import frame
 
-    day = pd.Timestamp(as_of).to_pydatetime()
-    features, release = spark_features(con, tables, snapshots, bundle.spec, (day, day))
-    rows = frame(con, snapshots.select("sid", "msisdn")).join(features, "sid").drop("sid")
+    day = pd.Timestamp(batch.as_of).to_pydatetime()
+    features, release = spark_features(con, tables, live, bundle.spec, (day, day))
+    rows = frame(con, live.select("sid", "msisdn")).join(features, "sid").drop("sid")
     rows = rows.persist(StorageLevel.MEMORY_AND_DISK)  # read twice: drift counts, then scores
     refs = references(bundle)
-    drift = drift_counts(rows, refs)
+    drift = drift_counts(encode_categories(rows, bundle.spec), refs)  # as the model sees it, as DuckDB's path counts
     shipped = _ship(con, bundle, tmp)
-    scored = rows.mapInArrow(partial(_score_batches, shipped, _typical(refs)), _scored_schema())
+    scored = rows.mapInArrow(partial(_score_batches, shipped, typical_values(bundle, refs)), _scored_schema())
     scored = scored.persist(StorageLevel.MEMORY_AND_DISK)
-    ranked = rank(scored.filter(F.col(REJECT).isNull()).drop(REJECT)).withColumn("model_version", F.lit(model_version(bundle)))
-    write(ranked.select(*SCORES.names), out, "csv" if out.suffix == ".csv" else "parquet")
+    kept = scored.filter(F.col(REJECT).isNull()).drop(REJECT)
     rejects = scored.filter(F.col(REJECT).isNotNull()).select("msisdn", F.col(REJECT).alias("reason")).unionByName(early)
-    write(rejects.orderBy(F.asc_nulls_first("reason"), F.asc_nulls_first("msisdn")), rejects_path(out))
-    decisions = {r["decision"]: r["count"] for r in ranked.groupBy("decision").count().collect()}
+    decisions = {r["decision"]: r["count"] for r in kept.groupBy("decision").count().collect()}
     reasons = {r["reason"]: r["count"] for r in rejects.groupBy("reason").count().collect()}
-    top = ranked.filter(F.col("rank") <= TOP).orderBy("rank").select(*SCORES.names).toPandas()
-    for cached in (scored, rows):
+    closed = closed.persist(StorageLevel.MEMORY_AND_DISK)
+    result = SparkScoreResult(pd.DataFrame(columns=SCORES.names), pd.DataFrame(columns=["msisdn", "reason"]),
+                              drift.result(), 0, decisions, reasons, closed.count())
+    rings = no_rings()
+    if not (batch.strict and len(coverage_moved(result.drift))):  # else refused: counted, nothing written
+        flagged = kept.filter(F.col("decision").isin(*FLAGGED)).select("msisdn", "decision").toPandas()
+        rings = find_rings(batch.data, flagged, batch.as_of, engine="spark", window_days=max(bundle.spec.windows))
+        result.scores = _write(con, kept, closed, rejects, rings, model_version(bundle), batch.out)
+    for cached in (scored, rows, closed):
         cached.unpersist()
     shipped.unpersist()
     release()
-    return SparkScoreResult(top, pd.DataFrame(columns=["msisdn", "reason"]), drift.result(), 0, decisions, reasons)
+    return result, rings
+
+
+def _write(con, kept, closed, rejects, rings: Rings, version: str, out: Path) -> pd.DataFrame:
+    """Write the scores, the closed numbers ranked after them, with their ring ids, and the rejects; return the
+    top rows."""
+    from pyspark.sql import functions as F
+
+    from fraudml.spark import write
+
+    closed = closed.select("msisdn", F.lit(None).cast("double").alias("score"), F.lit(CLOSED).alias("decision"),
+                           F.col("reason").alias(REASONS[0]), *[F.lit(None).cast("string").alias(c) for c in REASONS[1:]])
+    members = con._session.createDataFrame(pa.Table.from_pandas(rings.members, preserve_index=False))
+    both = kept.unionByName(closed).join(F.broadcast(members), "msisdn", "left")
+    ranked = rank(both).withColumn("model_version", F.lit(version)).select(*SCORES.names)  # a closed score is null: last
+    write(ranked, out, "csv" if out.suffix == ".csv" else "parquet")
+    write(rejects.orderBy(F.asc_nulls_first("reason"), F.asc_nulls_first("msisdn")), rejects_path(out))
+    return ranked.filter(F.col("rank") <= TOP).orderBy("rank").toPandas()
+
+
+def encode_categories(features, spec):
+    """``features`` with each categorical column replaced by its code in the spec's categories (null for a value
+    not listed), as :func:`fraudml.model.inputs.encode_categories` does in pandas."""
+    from pyspark.sql import functions as F
+
+    for name in [n for n in spec.categorical if n in features.columns]:
+        listed = F.array(*[F.lit(str(c)) for c in spec.categories.get(name, ())] or [F.lit(None).cast("string")])
+        code = F.array_position(listed, F.col(name).cast("string")) - 1
+        features = features.withColumn(name, F.when(code >= 0, code.cast("double")))
+    return features
 
 
 def _ship(con, bundle, tmp: Path):
@@ -174,16 +243,12 @@ def _shipped(shipped) -> ModelBundle:
     return _SHIPPED[key]
 
 
-def _typical(refs: dict[str, Reference]) -> dict[str, float]:
-    return {n: r.median for n, r in refs.items() if r.median is not None}
-
-
 def _scored_schema() -> str:
     """``_SCORED`` as Spark's DDL."""
     return ", ".join(f"{f.name} {'double' if pa.types.is_floating(f.type) else 'string'}" for f in _SCORED)
 
 
-def _score_batches(shipped, typical: dict[str, float], batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+def _score_batches(shipped, typical: dict, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     """On an executor: each batch of feature rows scored by ``score_frame``, the scored rows then the rejects."""
     bundle = _shipped(shipped)
     for batch in batches:

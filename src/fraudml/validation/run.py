@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from fraudml.engine import sql_view, stream, view
+from fraudml.engine import is_spark, sql_view, stream, view
 from fraudml.errors import InputError, example_rows
 from fraudml.tables import MONTH_KEY, TABLES, TableSchema, TableWriter
 from fraudml.validation.rules import (DUPLICATE, NO_VALUE, REASON, ROW, SOURCE, check_columns, checked, key_repeat,
@@ -230,9 +230,15 @@ def validate_table(con, table, name: str, source: str | Path, *, out: str | Path
 
     With ``out``, the kept rows are written to ``<out>/<name>`` (see :class:`fraudml.tables.TableWriter`) and the
     quarantined ones to ``<out>/_quarantine/<name>.parquet``; with ``collect``, both are gathered in it;
-    else only counted. ``check_source`` runs once the source has first been read (to stop on
+    else only counted (on Spark, :mod:`fraudml.validation.spark` writes the same files as folders of parts, and
+    ``collect`` is not offered). ``check_source`` runs once the source has first been read (to stop on
     lines a CSV reader set aside before anything else is concluded). Unusable input raises InputError.
     """
+    if is_spark(con):
+        from fraudml.validation.spark import validate_table_spark
+
+        return validate_table_spark(con, table, name, source, out=out, missing=missing, step=step,
+                                    check_source=check_source)
     schema, source, step = TABLES[name], str(source), step or (lambda _: None)
     check_columns(table.columns, schema, source)
     final, repeated = plan(con, table, schema, missing, step, check_source or (lambda: None))

@@ -102,17 +102,17 @@ def validate_and_write(tables: dict[str, Table], folder: str | Path, sources: di
     return results
 
 
-def validate_folder(folder: str | Path, *, memory_limit: str = DEFAULT_MEMORY_LIMIT,
+def validate_folder(folder: str | Path, *, memory_limit: str = DEFAULT_MEMORY_LIMIT, engine: str = "duckdb",
                     step: Step | None = None) -> tuple[list[Counts], list[str]]:
-    """Check the canonical tables of ``folder`` without writing anything: their counts, and the names of the
-    tables the folder lacks."""
+    """Check the canonical tables of ``folder`` without writing anything, on ``engine``: their counts, and the
+    names of the tables the folder lacks."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: data folder does not exist")
     if all(table_path(folder, name) is None for name in TABLES):
         raise InputError(f"{folder}: no canonical table in it (such as calls.parquet or a calls/ folder of parts); "
                          f"tables: {', '.join(TABLES)}")
-    con, spill = connect_streamed(memory_limit)
+    con, spill = connect_streamed(memory_limit, engine)
     try:
         results, absent = [], []
         for name in TABLES:
