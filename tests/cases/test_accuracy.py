@@ -23,3 +23,13 @@ def test_no_pairs_gives_no_figure():
     acc = pair_accuracy(pd.DataFrame({"msisdn": ["a"], "decision": ["alert"], "ring_id": [None]}),
                         pd.DataFrame({"msisdn": ["a"], "ring": [3]}))
     assert acc.precision is None and acc.recall is None and "n/a" in str(acc)
+
+
+
+def test_pooled_batches_add_their_pairs():
+    truth = pd.DataFrame({"msisdn": ["a", "b"], "ring": [1, 1]})
+    found = pd.DataFrame({"msisdn": ["a", "b"], "decision": ["alert", "review"], "ring_id": ["R1", "R1"]})
+    split = found.assign(ring_id=[None, None])  # another batch: the same true ring, not put together
+    pooled = pair_accuracy(found, truth) + pair_accuracy(split, truth)
+    assert (pooled.flagged, pooled.given_pairs, pooled.true_pairs, pooled.both) == (4, 1, 2, 1)
+    assert (pooled.precision, pooled.recall) == (1.0, 0.5)

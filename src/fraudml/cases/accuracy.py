@@ -24,6 +24,11 @@ class PairAccuracy:
     true_pairs: int  # pairs of flagged numbers from one true ring
     both: int  # pairs in both
 
+    def __add__(self, other: PairAccuracy) -> PairAccuracy:
+        """The pairs of two batches pooled (several small worlds give a steadier figure than one)."""
+        return PairAccuracy(self.flagged + other.flagged, self.given_pairs + other.given_pairs,
+                            self.true_pairs + other.true_pairs, self.both + other.both)
+
     @property
     def precision(self) -> float | None:
         return self.both / self.given_pairs if self.given_pairs else None
