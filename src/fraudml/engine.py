@@ -240,7 +240,7 @@ def scan_parquet_rows(con, path: Path, name: str):
         from fraudml.spark import parquet_rows
 
         return parquet_rows(con, path, name)
-    files = parquet_files(path)
+    files = [f.absolute() for f in parquet_files(path)]  # DuckDB reports a relative path otherwise
     offsets, start = [], 0
     for file in files:
         offsets.append(start)

@@ -20,6 +20,14 @@ def test_validate_prints_counts_and_names_absent_tables(tmp_path):
     assert "labels" in run.stderr and "calls: absent" in run.stderr
 
 
+def test_validate_reads_a_folder_given_by_a_relative_path(tmp_path):
+    write_table(pd.DataFrame({"msisdn": ["a", "b"], "label": [0, 1]}), tmp_path / "data", "labels")
+    run = subprocess.run([sys.executable, "-m", "fraudml", "validate", "data"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "│ labels " in run.stderr and "empty" not in run.stderr
+
+
 def test_validate_reports_rows_that_would_be_quarantined(tmp_path):
     df = pd.DataFrame({"msisdn": ["a", "a"], "label": [0, 0]})
     pd.DataFrame(df).to_parquet(tmp_path / "labels.parquet")
