@@ -67,7 +67,7 @@ def make_source(folder: Path, calls: int) -> None:
                CAST(floor(-81 * ln(1 - {_uniform('i', 5)})) AS INTEGER) AS call_dur,
                CASE WHEN {_uniform('i', 6)} < 0.112 THEN NULL ELSE '城市' || (hash(n, 7) % 21) END AS city_name,
                CASE WHEN {_uniform('i', 6)} < 0.112 THEN NULL ELSE '区县' || (hash(n, 8) % 196) END AS county_name,
-               {_hex(f"2000000000 + n * 3 + hash(i // 200, 9) % 3")} AS imei_m
+               {_hex("2000000000 + n * 3 + hash(i // 200, 9) % 3")} AS imei_m
         FROM rows ORDER BY i, copy"""
     con.sql(f"COPY ({voc}) TO '{folder / 'voc.csv'}' (HEADER, DELIMITER ',')")
     base = round(calls * SMS_PER_CALL / (1 + SMS_REPEAT))

@@ -14,7 +14,6 @@ process; wall time includes its imports; peak memory is the whole process's (VmH
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
