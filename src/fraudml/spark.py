@@ -24,12 +24,12 @@ from pathlib import Path
 from fraudml.errors import InputError
 
 # fraudml's defaults, for any key the environment leaves unset (docs/spark.md says what each is for):
-# 2 GB for the driver (``memory_limit`` sets it); small memory pages: one task of the feature query runs some
+# 4 GB for the driver (``memory_limit`` sets it): analysing the plans of scoring and its rings ran 2 GB out of heap; small memory pages: one task of the feature query runs some
 # thirty sorts and hash aggregations at once, and each holds at least a page (by default 1/16 of a core's share
 # of memory), which runs a task out of memory on a few thousand snapshots; results to pandas through Arrow; and
 # no adaptive re-planning, which re-plans each of the feature query's many small shuffles and triples its time.
 SPARK_SETTINGS = {
-    "spark.driver.memory": "2g",
+    "spark.driver.memory": "4g",
     "spark.buffer.pageSize": "2m",
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.adaptive.enabled": "false",
