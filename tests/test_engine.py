@@ -52,22 +52,6 @@ def test_the_spill_folder_is_made_only_when_used_and_then_named(spills):
     assert said == ([f"spilled to disk in {spill} (set TMPDIR to move it); removed"] if spills else [])
 
 
-def test_a_stream_stopped_early_leaves_the_connection_usable():
-    import pyarrow as pa
-
-    from fraudml.engine import register, stream
-
-    con = connect("duckdb", threads=2)
-    try:
-        table = register(con, "numbers", pa.table({"n": range(1_000_000)}))
-        batches = stream(con, table, 1000)
-        assert next(batches).num_rows == 1000
-        batches.close()  # the reading thread stops too
-        assert sum(b.num_rows for b in stream(con, table, 100_000)) == 1_000_000
-    finally:
-        close(con)
-
-
 def test_a_memory_share_is_in_bytes_and_a_size_that_does_not_parse_is_named():
     assert memory_share("2GB", 0.75) == "1500000000B"
     assert memory_share("512MiB", 0.5) == f"{256 * 2**20}B"

@@ -13,13 +13,11 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import queue
 import re
 import shutil
 import tempfile
-import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,8 +30,9 @@ from fraudml.tables import TABLES, open_parquet, parquet_files, parquet_schema, 
 
 ENGINES = ("duckdb", "spark")
 DEFAULT_MEMORY_LIMIT = "2GB"  # ingest and validation: fits a laptop; DuckDB spills to disk past it
-# of the memory limit of an ingest or a validation, DuckDB's share: the rest holds the batches of rows that stream
-# through Python to the Parquet writers, so that the whole process stays near the limit
+# of the memory limit of an ingest or a validation, DuckDB's share: its limit bounds its buffers, not every allocation
+# it makes (the Parquet writer's pages, the CSV reader's), nor Python's own (Ibis, the repeats' bitmaps), so that the
+# whole process stays near the limit
 STREAMED_SHARE = 0.75
 _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?)\s*([kmgt]?i?b?)\s*$", re.IGNORECASE)
 _UNIT = {"": 1, "b": 1, **{p + u: f ** (i + 1) for i, p in enumerate("kmgt")
@@ -262,52 +261,6 @@ def sql_view(con, name: str, sql: str):
     """A query in the backend's own SQL as a view of it, and so as an engine table."""
     con.raw_sql(f"CREATE OR REPLACE TEMP VIEW {name} AS {sql}")
     return con.table(name)
-
-
-def stream(con, expr, rows: int, ahead: int = 2, ordered: bool = False) -> Iterator[pa.RecordBatch]:
-    """The rows of ``expr`` as Arrow batches of about ``rows`` rows. A thread reads up to ``ahead`` batches
-    ahead, so the engine computes the next batches while the caller writes this one. ``ordered`` keeps the rows
-    in the order of their source on DuckDB (a query without joins: joins reorder rows), so the same input gives
-    the same output; the connection must run nothing else until the stream is read."""
-    if is_spark(con):
-        reader = expr.to_pyarrow_batches(chunk_size=rows)
-    else:
-        if ordered:
-            con.raw_sql("SET preserve_insertion_order = true")
-        reader = con.con.sql(con.compile(expr)).to_arrow_reader(rows)  # Ibis 12 calls an API DuckDB 2 no longer has
-    batches: queue.Queue = queue.Queue(ahead)
-    stop, done = threading.Event(), object()
-
-    def hand(item) -> bool:
-        while not stop.is_set():  # the caller may have stopped reading
-            try:
-                batches.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            for batch in reader:
-                if not hand(batch):
-                    return
-            hand(done)
-        except BaseException as exc:  # handed to the caller, who raises it
-            hand(exc)
-
-    thread = threading.Thread(target=read, daemon=True, name="fraudml-stream")
-    thread.start()
-    try:
-        while (item := batches.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        thread.join()  # it stops within a batch, before the connection may be closed
-        if ordered and not is_spark(con):
-            con.raw_sql("SET preserve_insertion_order = false")
 
 
 def _ibis_type(t: pa.DataType) -> str:

@@ -4,9 +4,11 @@ Every source (the Sichuan competition files, an operator's Parquet, the simulato
 is brought into these tables; nothing downstream knows where data came from.
 Timestamps are naive local time of the operator. A canonical folder holds one
 Parquet table per name, either ``<name>.parquet`` or a folder ``<name>/`` of parts.
-Large event tables are written as folders with one subfolder of parts per month
-of their time (``calls/month=2020-01/part-0.parquet``), so that reading a window
-of time skips the parts of other months.
+Large event tables are written as folders of parts (``calls/part-0.parquet``,
+``part-1.parquet``, ...) holding the rows in their source's order; row groups
+carry the minimum and maximum of each column, so that reading a window of time
+skips the row groups of other times wherever the source is in time order, as
+call records are written.
 """
 
 from __future__ import annotations
@@ -27,9 +29,7 @@ from fraudml.errors import InputError
 
 TIMESTAMP = pa.timestamp("us")
 DAY_S = 86_400  # seconds in a day: durations are in seconds, times in local time to the microsecond
-MONTH_KEY = "month"  # names the subfolders of a table written by month: <name>/month=YYYY-MM/
-ROWS_PER_GROUP = 1024 * 1024  # rows of a row group: pyarrow's default, as pq.write_table writes them
-PENDING_BYTES = 256 * 1024 * 1024  # rows of a table written by month waiting for their part, at most
+PART_BYTES = 256 * 1024 * 1024  # a part of a table written in parts holds about this many bytes of Parquet
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class TableSchema:
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()  # columns that identify a row; empty when events may repeat
     description: str = ""
-    by_month: str | None = None  # the time column whose month places each row's part, for large event tables
+    in_parts: bool = False  # written as a folder of parts: large event tables
 
     @property
     def names(self) -> list[str]:
@@ -111,7 +111,7 @@ CALLS = TableSchema(
         Column("imei", pa.string(), True, description="device (IMEI or its pseudonym)"),
     ),
     description="voice calls, one row per call leg seen from msisdn",
-    by_month="started_at",
+    in_parts=True,
 )
 
 SMS = TableSchema(
@@ -123,7 +123,7 @@ SMS = TableSchema(
         Column("sent_at", TIMESTAMP, description="when the message was sent"),
     ),
     description="text messages",
-    by_month="sent_at",
+    in_parts=True,
 )
 
 APP_USAGE = TableSchema(
@@ -275,87 +275,10 @@ def write_table(df: pd.DataFrame, folder: str | Path, name: str) -> Path:
     return write_atomic(to_arrow(df, name), Path(folder) / f"{name}.parquet")
 
 
-def _runs(values: pa.Array) -> list[tuple[object, int]]:
-    """(value, length) of each run of equal values in ``values``."""
-    encoded = pc.run_end_encode(values)
-    ends = encoded.run_ends.to_pylist()
-    return list(zip(encoded.values.to_pylist(), (e - s for s, e in zip([0, *ends[:-1]], ends))))
-
-
-class TableWriter:
-    """Writes canonical table ``name`` into ``folder`` from batches of its rows, as they come: a table written by
-    month into ``<name>/month=YYYY-MM/part-0.parquet`` (its batches carry the month in a ``month`` column, which
-    is not written), any other into ``<name>.parquet``. Rows are gathered into row groups of ``ROWS_PER_GROUP``;
-    the rows waiting for their month's part take at most about ``PENDING_BYTES``, the month with the most being
-    written first when they would take more. Nothing is in place until :meth:`close`."""
-
-    def __init__(self, folder: str | Path, name: str):
-        self.schema = TABLES[name]
-        self.target = Path(folder) / (name if self.schema.by_month else f"{name}.parquet")
-        self.target.parent.mkdir(parents=True, exist_ok=True)
-        self.staged = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=self.target.parent))
-        self.fields = self.schema.arrow_schema()
-        self.writers: dict[str | None, pq.ParquetWriter] = {}
-        self.pending: dict[str | None, list[pa.RecordBatch]] = {}
-        self.pending_bytes = 0
-        self.rows = 0
-
-    def write(self, batch: pa.RecordBatch, keep: pa.Array | None = None) -> None:
-        """Write the rows of ``batch`` (those ``keep`` marks, when given), each month's copied once into its part."""
-        rows = pc.indices_nonzero(keep) if keep is not None else None
-        if not self.schema.by_month:
-            batch = batch.take(rows) if rows is not None else batch
-            self.rows += batch.num_rows
-            self._add(None, batch)
-            return
-        months = batch.column(MONTH_KEY)
-        months = months.take(rows) if rows is not None else months
-        order = pc.sort_indices(months)
-        rows = rows.take(order) if rows is not None else order
-        data, start = batch.drop_columns([MONTH_KEY]), 0
-        for month, count in _runs(months.take(order)):
-            self._add(month, data.take(rows.slice(start, count)))
-            start += count
-        self.rows += len(rows)
-
-    def _add(self, part: str | None, batch: pa.RecordBatch) -> None:
-        pending = self.pending.setdefault(part, [])
-        pending.append(batch.cast(self.fields))
-        self.pending_bytes += batch.nbytes
-        if sum(b.num_rows for b in pending) >= ROWS_PER_GROUP:
-            self._flush(part)
-        elif self.schema.by_month and self.pending_bytes > PENDING_BYTES:
-            self._flush(max(self.pending, key=lambda m: sum(b.num_rows for b in self.pending[m])))
-
-    def _flush(self, part: str | None) -> None:
-        batches = self.pending.pop(part, [])
-        self.pending_bytes -= sum(b.nbytes for b in batches)
-        if part not in self.writers:
-            path = self.staged / f"{MONTH_KEY}={part}" / "part-0.parquet" if part else self.staged / "table.parquet"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.writers[part] = pq.ParquetWriter(path, self.fields, compression="zstd")
-        self.writers[part].write_table(pa.Table.from_batches(batches, self.fields))
-
-    def close(self) -> int:
-        """Write what is left and put the table in place; returns the rows written."""
-        try:
-            for part in list(self.pending):
-                self._flush(part)
-            if not self.schema.by_month and None not in self.writers:  # no rows: an empty table
-                self._flush(None)
-            for writer in self.writers.values():
-                writer.close()
-            if self.schema.by_month:
-                os.chmod(self.staged, 0o777 & ~_umask())  # mkdtemp makes an owner-only folder
-            os.replace(self.staged if self.schema.by_month else self.staged / "table.parquet", self.target)
-        finally:
-            shutil.rmtree(self.staged, ignore_errors=True)
-        return self.rows
-
-    def abort(self) -> None:
-        for writer in self.writers.values():
-            writer.close()
-        shutil.rmtree(self.staged, ignore_errors=True)
+def table_target(folder: str | Path, name: str) -> Path:
+    """Where canonical table ``name`` is written in ``folder``: a folder of parts for a table written in parts,
+    else one file."""
+    return Path(folder) / (name if TABLES[name].in_parts else f"{name}.parquet")
 
 
 def forms(folder: str | Path, name: str) -> Iterator[Path]:

@@ -1,20 +1,24 @@
-"""Run the rules of :mod:`fraudml.validation.rules` on a table of the engine, streaming its rows to the kept
-Parquet parts and to the quarantine, and count them.
+"""Run the rules of :mod:`fraudml.validation.rules` on a table of the engine, and write, count or gather its kept
+and quarantined rows, the engine doing the work.
 
-A table is read a few times: once to hash its rows (rows whose hash repeats are
-the only candidates for duplicates), once to compare the candidates' values
-exactly, and once to write; a table with a key is read twice more, for repeated
-keys. The engine keeps only a row number and a hash per row between reads; the
-row numbers of repeats come to Python as a bitmap, and rows stream through
-Python batch by batch, so memory does not grow with the table.
+On DuckDB a table is read a few times, each read streaming through the engine:
+once to hash its rows (rows whose hash repeats are the only candidates for
+duplicates), once to compare the candidates' values exactly (twice more for a
+table with a key, for repeated keys), then once for the kept rows, which DuckDB
+writes as Parquet parts itself, and once for the quarantined ones. Between reads
+the engine keeps a row number and a hash per row; the rows that repeat others
+are marked from a bitmap, a bit a row. No row passes through Python.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
-from collections import Counter
-from collections.abc import Callable, Iterator
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,17 +26,16 @@ import ibis
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+from duckdb.sqltypes import BIGINT, BOOLEAN, VARCHAR
 
-from fraudml.engine import is_spark, sql_view, stream, view
+from fraudml.engine import is_spark, sql_view, view
 from fraudml.errors import InputError, example_rows
-from fraudml.tables import MONTH_KEY, TABLES, TableSchema, TableWriter
+from fraudml.tables import PART_BYTES, TABLES, TableSchema, table_target
 from fraudml.validation.rules import (DUPLICATE, NO_VALUE, REASON, ROW, SOURCE, check_columns, checked, key_repeat,
-                                      kind, quarantine_text, repeats, unparsed_counts, unparsed_rows)
+                                      kind, repeats, unparsed_counts, unparsed_rows)
 
-BATCH_ROWS = 128 * 1024
-QUARANTINE_GROUP = 64 * 1024  # quarantined rows gathered before they are written, so the file has few row groups
 Step = Callable[[str], None]
+_MARKS = itertools.count()  # each bitmap's own DuckDB function
 
 
 @dataclass
@@ -62,15 +65,22 @@ class Counts:
 class RowSet:
     """Row numbers held as a bitmap: a bit a row, however many rows repeat earlier ones."""
 
-    def __init__(self, con=None, rows=None):
+    def __init__(self, rows: Iterable[pa.Array] = ()):
         self.bits = np.zeros(0, np.uint8)
-        for batch in (stream(con, rows, 1 << 20) if rows is not None else ()):
-            numbers = batch.column(0).to_numpy()
-            if len(numbers):
-                needed = int(numbers.max()) // 8 + 1
-                if needed > len(self.bits):
-                    self.bits = np.concatenate([self.bits, np.zeros(needed - len(self.bits), np.uint8)])
-                np.bitwise_or.at(self.bits, numbers // 8, (1 << (numbers % 8)).astype(np.uint8))
+        for array in rows:
+            self.add(array)
+
+    def add(self, rows: pa.Array) -> None:
+        numbers = rows.to_numpy(zero_copy_only=False)
+        if len(numbers):
+            needed = int(numbers.max()) // 8 + 1
+            if needed > len(self.bits):  # grown by half again at least, so that adding batch after batch stays cheap
+                grown = max(needed, len(self.bits) * 3 // 2)
+                self.bits = np.concatenate([self.bits, np.zeros(grown - len(self.bits), np.uint8)])
+            np.bitwise_or.at(self.bits, numbers // 8, (1 << (numbers % 8)).astype(np.uint8))
+
+    def __bool__(self) -> bool:
+        return bool(self.bits.any())
 
     def holds(self, rows: np.ndarray) -> np.ndarray:
         """Whether each of ``rows`` is in the set."""
@@ -100,105 +110,128 @@ def checked_view(con, t, schema: TableSchema, missing: tuple[str, ...]):
     return sql_view(con, f"checked_{n}", sql.replace(_PLACEHOLDER, f"rules_input_{n}"))
 
 
-def plan(con, table, schema: TableSchema, missing: tuple[str, ...], step: Step, first_read: Callable[[], None]):
-    """The rows of source table ``table`` as :func:`~fraudml.validation.rules.checked` gives them (with each
-    bad row's source values as text, and the month of a table written by month), and the repeats: (reason,
-    :class:`RowSet`) for exact duplicates of an earlier good row, then for a table with a key, repeats of an
-    earlier good row's key. Flagging repeats in the final pass, not joining them to it, keeps the rows in the
-    source's order, so the same input gives the same files."""
+def _quoted(text: str) -> str:
+    """A string literal of DuckDB's SQL."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _name(column: str) -> str:
+    """A column name in DuckDB's SQL."""
+    return '"' + column.replace('"', '""') + '"'
+
+
+class Marks:
+    """Bitmaps of row numbers as DuckDB functions of ``_row``, for a query to mark or pick rows without a join
+    (joins may reorder rows); removed from the connection on :meth:`close`."""
+
+    def __init__(self, con):
+        self.con, self.names, self.lock = con, [], threading.Lock()
+
+    def _add(self, function: Callable, types: list) -> str:
+        name = f"fraudml_rows_{next(_MARKS)}"
+        self.con.con.create_function(name, function, types, BOOLEAN, type="arrow", null_handling="special",
+                                     side_effects=True)
+        self.names.append(name)
+        return name
+
+    def holding(self, rows: RowSet) -> str:
+        """A function telling whether a row number is in ``rows``."""
+        return self._add(lambda r: pa.array(rows.holds(r.to_numpy(zero_copy_only=False))), [BIGINT])
+
+    def setting_aside(self, rows: RowSet) -> str:
+        """A function of a row number and a reason that tells whether the reason is null (the row is kept) and
+        adds the row to ``rows`` when it is not."""
+        def keep(row: pa.Array, reason: pa.Array) -> pa.Array:
+            aside = pc.is_valid(reason)
+            with self.lock:  # DuckDB calls it from each of its threads
+                rows.add(row.filter(aside))
+            return pc.invert(aside)
+        return self._add(keep, [BIGINT, VARCHAR])
+
+    def close(self) -> None:
+        for name in self.names:
+            self.con.con.remove_function(name)
+
+
+def _repeats(con, table, schema: TableSchema, missing: tuple[str, ...], step: Step, first_read: Callable[[], None],
+             marks: Marks) -> str:
+    """The SQL of each row's ``_reason`` in view ``checked``: the first column rule it fails, else a repeat of
+    an earlier good row (an exact duplicate, then for a table with a key, its key), else null."""
     step("finding repeated rows")
     check = functools.partial(checked_view, con, schema=schema, missing=missing)
     found = repeats(table, schema, schema.names, lambda c: c.filter(c[REASON].isnull()), missing, first_read, check)
+    repeated = [(DUPLICATE, found)]
     try:
-        repeated = [(DUPLICATE, RowSet(con, found))]
         if schema.key:
             step("finding repeated keys")
 
             def good(c):
                 return c.filter(c[REASON].isnull() & ~c[ROW].isin(found[ROW]))
 
-            keys = repeats(table, schema, list(schema.key), good, missing, check=check)
-            try:
-                repeated.append((key_repeat(schema), RowSet(con, keys)))
-            finally:
-                keys.release()
+            repeated.append((key_repeat(schema), repeats(table, schema, list(schema.key), good, missing, check=check)))
+        reason = REASON
+        for why, rows in reversed(repeated):  # the first is the outermost case
+            held = RowSet(b.column(0) for b in con.con.sql(con.compile(rows.select(ROW))).to_arrow_reader(1 << 20))
+            if held:
+                reason = f"CASE WHEN {REASON} IS NULL AND {marks.holding(held)}({ROW}) THEN {_quoted(why)} ELSE {reason} END"
+        return reason
     finally:
-        found.release()
-    t = quarantine_text(check(table))
-    if schema.by_month:  # the part each kept row is written to
-        t = t.mutate(**{MONTH_KEY: t[schema.by_month].strftime("%Y-%m")})
-    return t, repeated
+        for _, rows in repeated:
+            rows.release()
 
 
-class Quarantine:
-    """Quarantined rows, gathered and written to ``<folder>/_quarantine/<name>.parquet`` (or kept in memory)."""
-
-    def __init__(self, path: Path | None):
-        self.path, self.writer, self.pending, self.tables = path, None, [], []
-
-    def add(self, rows: pa.Table) -> None:
-        self.pending.append(rows)
-        if sum(len(p) for p in self.pending) >= QUARANTINE_GROUP:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.pending:
-            return
-        rows = pa.concat_tables(self.pending)
-        self.pending = []
-        if self.path is None:
-            self.tables.append(rows)
-            return
-        if self.writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.writer = pq.ParquetWriter(self.path, rows.schema, compression="zstd")
-        self.writer.write_table(rows)
-
-    def close(self) -> None:
-        try:
-            self.flush()
-        finally:
-            if self.writer is not None:
-                self.writer.close()
+def _judged(con, table, schema: TableSchema, missing: tuple[str, ...], reason: str) -> str:
+    """A view of the rows of source table ``table`` as :func:`~fraudml.validation.rules.checked` gives them, with
+    ``_reason`` as the SQL ``reason`` gives it (see :func:`_repeats`), in source order."""
+    rows = checked_view(con, table, schema, missing)
+    return sql_view(con, f"judged_{next(_VIEWS)}", f"SELECT * REPLACE ({reason} AS {REASON}) FROM {rows.get_name()}").get_name()
 
 
-def _as_text(values: pa.Array) -> pa.Array:
-    """Typed values as the sources write them: times to the second, dates as dates."""
-    if pa.types.is_timestamp(values.type):
-        return pc.strftime(values.cast(pa.timestamp("s"), safe=False), format="%Y-%m-%d %H:%M:%S")
-    return values.cast(pa.string())
+def _kept(judged: str, schema: TableSchema, keep: str, row: bool = False) -> str:
+    """The query of the kept rows of view ``judged`` (the SQL condition ``keep``): the canonical columns (and
+    ``_row``), in source order."""
+    columns = [*([ROW] if row else []), *schema.names]
+    return f"SELECT {', '.join(map(_name, columns))} FROM {judged} WHERE {keep}"
 
 
-def _split(batches: Iterator[pa.RecordBatch], keep: list[str], given: list[str], repeated: list[tuple],
-           quarantine: Quarantine, reasons: Counter) -> Iterator[tuple[pa.RecordBatch, pa.Array | None]]:
-    """The ``keep`` columns of each batch and which of its rows are kept (None: all); the other rows go to
-    ``quarantine`` with their source values, row and reason, counted in ``reasons``. A row that passes every
-    column rule but repeats an earlier one is quarantined with its values as text (they are its source's, typed)."""
-    for batch in batches:
-        reason = batch.column(REASON)
-        rows = batch.column(ROW).to_numpy()
-        for why, row_set in repeated:
-            hit = row_set.holds(rows)
-            if hit.any():
-                reason = pc.if_else(pc.and_(pc.is_null(reason), pa.array(hit)), pa.scalar(why), reason)
-        bad = pc.is_valid(reason)
-        if pc.any(bad).as_py():
-            why = reason.filter(bad)
-            reasons.update(dict(zip(*(c.to_pylist() for c in pc.value_counts(why).flatten()))))
-            quarantine.add(_quarantined(batch.filter(bad), why, given))
-            yield batch.select(keep), pc.invert(bad)
-        else:
-            yield batch.select(keep), None
+def _quarantined(judged: str, given: list[str]) -> str:
+    """The query of the quarantined rows of view ``judged``, as the quarantine holds them: each given column's
+    source value as text, ``_row`` and ``_reason``, in source order."""
+    text = [f"CAST({_name(SOURCE + c)} AS VARCHAR) AS {_name(c)}" for c in given]
+    return f"SELECT {', '.join(text)}, {ROW}, {REASON} FROM {judged} WHERE {REASON} IS NOT NULL"
 
 
-def _quarantined(rows: pa.RecordBatch, why: pa.Array, given: list[str]) -> pa.Table:
-    """Quarantined rows as the quarantine holds them: each given column's source value as text, row and reason."""
-    repeat = pc.is_null(rows.column(REASON))  # no column rule failed: a repeat, whose values are good
-    columns = {}
-    for c in given:
-        source = rows.column(SOURCE + c).cast(pa.string())
-        columns[c] = pc.if_else(repeat, _as_text(rows.column(c)), source) if c in rows.schema.names else source
-    return pa.table({**columns, ROW: rows.column(ROW), REASON: why})
+@contextlib.contextmanager
+def _in_source_order(con) -> Iterator[None]:
+    """DuckDB keeps the order of the rows it writes (it is free to reorder them otherwise)."""
+    con.raw_sql("SET preserve_insertion_order = true")
+    try:
+        yield
+    finally:
+        con.raw_sql("SET preserve_insertion_order = false")
+
+
+def _copy(con, query: str, target: Path, parts: bool) -> int:
+    """Write ``query``'s rows, in order, as one Parquet file ``target`` or a folder ``target`` of parts; the rows
+    written. Nothing is at ``target`` until every row is written."""
+    staged = target.with_name(f".{target.name}.staged")
+    options = "FORMAT parquet, COMPRESSION zstd"
+    if parts:
+        options += f", FILE_SIZE_BYTES {PART_BYTES}, FILENAME_PATTERN 'part-{{i}}'"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with _in_source_order(con):
+            rows = con.con.execute(f"COPY ({query}) TO {_quoted(str(staged))} ({options})").fetchone()[0]
+        os.replace(staged, target)
+    finally:
+        shutil.rmtree(staged, ignore_errors=True) if staged.is_dir() else staged.unlink(missing_ok=True)
+    return rows
+
+
+def _reasons(con, query: str) -> dict[str, int]:
+    """Rows per reason of the rows of ``query`` (with ``_reason``), most first."""
+    counted = con.con.execute(f"SELECT {REASON}, count(*) FROM ({query}) GROUP BY {REASON}").fetchall()
+    return dict(sorted(counted, key=lambda kv: (-kv[1], kv[0] or "")))
 
 
 def _no_value_parses(table, schema: TableSchema, source: str, read: int, missing: tuple[str, ...]) -> None:
@@ -215,11 +248,30 @@ def _no_value_parses(table, schema: TableSchema, source: str, read: int, missing
 
 @dataclass
 class Collected:
-    """Rows of a validated table held in memory, for small tables: kept batches (``_row`` and typed columns)
-    and quarantined ones (source values, ``_row`` and ``_reason``)."""
+    """Rows of a validated table held in memory, for small tables: the kept rows (``_row`` and typed columns)
+    and the quarantined ones (source values, ``_row`` and ``_reason``)."""
 
-    kept: list[pa.RecordBatch] = field(default_factory=list)
-    quarantined: list[pa.Table] = field(default_factory=list)
+    kept: pa.Table | None = None
+    quarantined: pa.Table | None = None
+
+
+def _write(con, table, schema: TableSchema, missing: tuple[str, ...], reason: str, given: list[str], out: Path,
+           marks: Marks) -> tuple[int, dict[str, int]]:
+    """Write the kept rows of source table ``table`` as its canonical table in ``out``, and the quarantined ones
+    (only when there are some) to ``out/_quarantine/<name>.parquet``; the rows kept, and quarantined per reason.
+
+    The pass that writes the kept rows sets the others aside in a bitmap, so that the quarantine's pass checks
+    only those: the rules run once over each row."""
+    aside = RowSet()
+    keep = f"{marks.setting_aside(aside)}({ROW}, {REASON})"
+    kept = _copy(con, _kept(_judged(con, table, schema, missing, reason), schema, keep),
+                 table_target(out, schema.name), schema.in_parts)
+    if not aside:
+        return kept, {}
+    picked = sql_view(con, f"set_aside_{next(_VIEWS)}", f"SELECT * FROM ({con.compile(table)}) WHERE {marks.holding(aside)}({ROW})")
+    quarantine = out / "_quarantine" / f"{schema.name}.parquet"
+    _copy(con, _quarantined(_judged(con, picked, schema, missing, reason), given), quarantine, parts=False)
+    return kept, _reasons(con, f"SELECT {REASON} FROM read_parquet({_quoted(str(quarantine))})")
 
 
 def validate_table(con, table, name: str, source: str | Path, *, out: str | Path | None = None,
@@ -228,11 +280,11 @@ def validate_table(con, table, name: str, source: str | Path, *, out: str | Path
     """Validate engine table ``table`` (canonical columns as text or typed, and ``_row``) against canonical table
     ``name``; ``source`` names it in messages. Text that is empty once stripped, or one of ``missing``, is no value.
 
-    With ``out``, the kept rows are written to ``<out>/<name>`` (see :class:`fraudml.tables.TableWriter`) and the
+    With ``out``, the kept rows are written to ``<out>/<name>`` (see :func:`fraudml.tables.table_target`) and the
     quarantined ones to ``<out>/_quarantine/<name>.parquet``; with ``collect``, both are gathered in it;
-    else only counted (on Spark, :mod:`fraudml.validation.spark` writes the same files as folders of parts, and
-    ``collect`` is not offered). ``check_source`` runs once the source has first been read (to stop on
-    lines a CSV reader set aside before anything else is concluded). Unusable input raises InputError.
+    else only counted (on Spark, :mod:`fraudml.validation.spark` writes the same files, and ``collect`` is not
+    offered). ``check_source`` runs once the source has first been read (to stop on lines a CSV reader set
+    aside before anything else is concluded). Unusable input raises InputError.
     """
     if is_spark(con):
         from fraudml.validation.spark import validate_table_spark
@@ -241,35 +293,24 @@ def validate_table(con, table, name: str, source: str | Path, *, out: str | Path
                                     check_source=check_source)
     schema, source, step = TABLES[name], str(source), step or (lambda _: None)
     check_columns(table.columns, schema, source)
-    final, repeated = plan(con, table, schema, missing, step, check_source or (lambda: None))
     given = [c for c in table.columns if c != ROW]
-    quarantine = Quarantine(Path(out) / "_quarantine" / f"{name}.parquet" if out is not None else None)
-    reasons: Counter = Counter()
-    step("writing" if out is not None else "counting")
-    keep = [ROW, *schema.names] if out is None else [*schema.names, *([MONTH_KEY] if schema.by_month else [])]
-    batches = _split(stream(con, final, BATCH_ROWS, ordered=True), keep, given, repeated, quarantine, reasons)
-    kept = 0
+    marks = Marks(con)
     try:
+        reason = _repeats(con, table, schema, missing, step, check_source or (lambda: None), marks)
+        step("writing" if out is not None else "counting")
         if out is not None:
-            writer = TableWriter(out, name)
-            try:
-                for batch, rows in batches:
-                    writer.write(batch, rows)
-            except BaseException:
-                writer.abort()
-                raise
-            kept = writer.close()
+            kept, reasons = _write(con, table, schema, missing, reason, given, Path(out), marks)
         else:
-            for batch, rows in batches:
-                batch = batch.filter(rows) if rows is not None else batch
-                kept += batch.num_rows
-                if collect is not None:
-                    collect.kept.append(batch)
+            rows = _judged(con, table, schema, missing, reason)
+            reasons = _reasons(con, f"SELECT {REASON} FROM {rows}")
+            kept = reasons.pop(None, 0)
+            if collect is not None:
+                with _in_source_order(con):
+                    collect.kept = con.con.sql(_kept(rows, schema, f"{REASON} IS NULL", row=True)).to_arrow_table()
+                    collect.quarantined = con.con.sql(_quarantined(rows, given)).to_arrow_table()
     finally:
-        quarantine.close()
-    if collect is not None:
-        collect.quarantined.extend(quarantine.tables)
-    counts = Counts(name, source, kept, dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))))
+        marks.close()
+    counts = Counts(name, source, kept, reasons)
     if counts.read == 0:
         raise InputError(f"{source}: table '{name}' is empty (no rows)")
     if counts.kept == 0:

@@ -16,7 +16,7 @@ from fraudml.engine import (DEFAULT_MEMORY_LIMIT, close, connect, connect_stream
                             scan_parquet_rows)
 from fraudml.errors import InputError
 from fraudml.tables import TABLES, publish, table_path
-from fraudml.validation.rules import NO_VALUE, REASON, ROW
+from fraudml.validation.rules import NO_VALUE, ROW
 from fraudml.validation.run import Collected, Counts, Step, validate_table
 
 Table = pd.DataFrame | pa.Table
@@ -67,13 +67,9 @@ def validate(data: Table, name: str, source: str | Path, missing: tuple[str, ...
                                 collect=collected)
     finally:
         close(con)
-    schema = TABLES[name].arrow_schema()
-    kept = pa.Table.from_batches(collected.kept) if collected.kept else schema.empty_table().append_column(
-        ROW, pa.array([], pa.int64()))
-    kept = kept.sort_by(ROW).drop_columns([ROW])
+    kept = collected.kept.drop_columns([ROW]).cast(TABLES[name].arrow_schema())
     frame = kept.to_pandas(types_mapper=_PANDAS_TYPES.get, date_as_object=False)
-    quarantined = (pa.concat_tables(collected.quarantined).sort_by(ROW) if collected.quarantined
-                   else pa.table({ROW: pa.array([], pa.int64()), REASON: pa.array([], pa.string())}))
+    quarantined = collected.quarantined
     return Validated(counts, frame, quarantined.to_pandas(types_mapper=_PANDAS_TYPES.get))
 
 

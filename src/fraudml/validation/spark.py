@@ -6,7 +6,7 @@ The repeats (exact duplicates, repeated keys) are the same Ibis expressions
 (:func:`~fraudml.validation.rules.repeats`); where DuckDB's path streams rows
 through Python and marks repeats from a bitmap, Spark joins them to the checked
 rows. The files are those of DuckDB's path, as folders of parts: ``<out>/<name>``
-(by month, ``<name>/month=YYYY-MM/``) and ``<out>/_quarantine/<name>.parquet``,
+(``<name>/`` for a table written in parts) and ``<out>/_quarantine/<name>.parquet``,
 rows in source order.
 """
 
@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from fraudml.engine import view
 from fraudml.errors import InputError
-from fraudml.tables import MONTH_KEY, TABLES
+from fraudml.tables import TABLES
 from fraudml.validation.rules import (DUPLICATE, NO_VALUE, REASON, ROW, SOURCE, check_columns, key_repeat,
                                       quarantine_text, repeats)
 from fraudml.validation.run import Counts, Step, _no_value_parses, checked_view
@@ -93,11 +93,7 @@ def _write(rows, name: str, given: list[str], out: Path, quarantined: bool) -> N
     typed = [F.col(c.name).cast("timestamp_ntz").alias(c.name) if pa.types.is_timestamp(c.type) else F.col(c.name)
              for c in schema.columns]  # naive times, as DuckDB's parts hold them (the session's zone is UTC)
     kept = rows.filter(F.col(REASON).isNull())
-    if schema.by_month:
-        month = F.date_format(F.col(schema.by_month), "yyyy-MM").alias(MONTH_KEY)
-        write(kept.select(*typed, month, ROW).orderBy(MONTH_KEY, ROW).drop(ROW), out / name, partition_by=MONTH_KEY)
-    else:
-        write(kept.select(*typed, ROW).orderBy(ROW).drop(ROW), out / name)
+    write(kept.select(*typed, ROW).orderBy(ROW).drop(ROW), out / name)
     if quarantined:
         repeat = F.col(REASON).isin(DUPLICATE, key_repeat(schema))  # its values are good: the typed ones, as text
         text = [F.when(repeat, _as_text(schema, c)).otherwise(F.col(SOURCE + c)).alias(c) for c in given]
