@@ -59,3 +59,28 @@ def test_a_memory_share_is_in_bytes_and_a_size_that_does_not_parse_is_named():
     assert memory_share("2G", 0.5) == "1000000000B"
     with pytest.raises(InputError, match="memory limit '2 apples': not a size such as 2GB"):
         memory_share("2 apples", 0.75)
+
+
+def test_jobs_side_by_side_give_their_results_in_order_and_a_failure_stops_the_others():
+    import time
+
+    from fraudml.engine import run_side_by_side
+
+    con = connect("duckdb")
+    try:
+        jobs = [lambda c, i=i: c.raw_sql(f"SELECT {i} * 10").fetchone()[0] for i in range(3)]
+        assert run_side_by_side(con, jobs) == [0, 10, 20]
+
+        def endless(c):  # minutes of work unless stopped
+            return c.raw_sql("SELECT sum(hash(i)) FROM range(100000000000) t(i)").fetchone()
+
+        def bad_file(c):
+            time.sleep(0.5)  # the other job is under way
+            raise InputError("voc.csv: line 7 is not UTF-8 text")
+
+        started = time.perf_counter()
+        with pytest.raises(InputError, match="line 7"):
+            run_side_by_side(con, [endless, bad_file])
+        assert time.perf_counter() - started < 30, "the endless job was stopped"
+    finally:
+        close(con)

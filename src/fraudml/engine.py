@@ -10,6 +10,7 @@ numbers) is kept to the small functions here.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import itertools
 import os
@@ -20,6 +21,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import ibis
@@ -34,6 +36,8 @@ DEFAULT_MEMORY_LIMIT = "2GB"  # ingest and validation: fits a laptop; DuckDB spi
 # it makes (the Parquet writer's pages, the CSV reader's), nor Python's own (Ibis, the repeats' bitmaps), so that the
 # whole process stays near the limit
 STREAMED_SHARE = 0.75
+SIDE_BY_SIDE = 2  # jobs run at once by run_side_by_side: the cores of a laptop's share, and a 2-core runner's
+T = TypeVar("T")
 _SIZE = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?)\s*([kmgt]?i?b?)\s*$", re.IGNORECASE)
 _UNIT = {"": 1, "b": 1, **{p + u: f ** (i + 1) for i, p in enumerate("kmgt")
                             for u, f in (("", 1000), ("b", 1000), ("ib", 1024))}}
@@ -44,18 +48,20 @@ _STARTED_SESSIONS = weakref.WeakValueDictionary()
 
 
 def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads: int | None = None,
-            spill: Path | None = None, spark_master: str | None = None):
+            spill: Path | None = None, spark_master: str | None = None, ordered: bool = False):
     """An Ibis backend: embedded DuckDB (spills to disk past ``memory_limit``, into ``spill``), or Spark through
     ``ibis.pyspark``.
 
-    DuckDB creates the spill folder only when it first needs it. Spark uses the session already running, if
+    DuckDB creates the spill folder only when it first needs it; ``ordered`` keeps the rows of a query in the
+    order of its source wherever it can (in what it writes and returns), which validation needs for the same
+    input to give the same files; else DuckDB is free to reorder them, which is faster. Spark uses the session already running, if
     any, as it is; else it starts one on ``spark_master`` (or the master Spark's own configuration names, else
     local mode) with ``memory_limit`` as the driver's memory (:mod:`fraudml.spark` holds its settings).
     """
     if engine == "duckdb":
         _check_master(engine, spark_master)
         config = {"temp_directory": str(spill or Path(tempfile.gettempdir()) / "fraudml-duckdb"),
-                  "preserve_insertion_order": False}
+                  "preserve_insertion_order": ordered}
         if memory_limit:
             config["memory_limit"] = memory_limit
         if threads:
@@ -104,13 +110,43 @@ def memory_share(memory_limit: str, share: float) -> str:
 
 
 def connect_streamed(memory_limit: str = DEFAULT_MEMORY_LIMIT, engine: str = "duckdb") -> tuple[object, Path]:
-    """The engine of an ingest or a validation, and its spill folder (see :func:`close`). On DuckDB the rows stream
-    through Python: ``memory_limit`` is the whole process's, DuckDB holds ``STREAMED_SHARE`` of it and spills past
-    that. Spark writes the rows itself, and ``memory_limit`` is its driver's."""
+    """The engine of an ingest or a validation, and its spill folder (see :func:`close`). On DuckDB
+    ``memory_limit`` is the whole process's: DuckDB holds ``STREAMED_SHARE`` of it and spills past that, and keeps
+    the rows in order. On Spark ``memory_limit`` is its driver's."""
     spill = spill_folder()
     if engine != "duckdb":
         return connect(engine, memory_limit=memory_limit, spill=spill), spill
-    return connect(engine, memory_limit=memory_share(memory_limit, STREAMED_SHARE), spill=spill), spill
+    return connect(engine, memory_limit=memory_share(memory_limit, STREAMED_SHARE), spill=spill, ordered=True), spill
+
+
+def run_side_by_side(con, jobs: list[Callable[[object], T]]) -> list[T]:
+    """The results of ``jobs``, each called with a backend: on DuckDB, each on a connection of its own to
+    ``con``'s database (its memory limit shared), ``SIDE_BY_SIDE`` at a time; on Spark, one after the other on
+    ``con``, as Spark spreads each job over its executors itself.
+
+    A scan that numbers a CSV file's rows in file order runs on one thread, and so does every query that writes
+    what it reads; two files read side by side keep two cores busy. A job that fails stops the others."""
+    if is_spark(con) or len(jobs) < 2:
+        return [job(con) for job in jobs]
+    cursors = [ibis.duckdb.from_connection(con.con.cursor()) for _ in jobs]
+    try:
+        with concurrent.futures.ThreadPoolExecutor(SIDE_BY_SIDE, thread_name_prefix="fraudml-job") as pool:
+            running = [pool.submit(job, cursor) for job, cursor in zip(jobs, cursors)]
+            try:
+                concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_EXCEPTION)
+                for job in running:
+                    if job.done() and job.exception():
+                        raise job.exception()
+                return [job.result() for job in running]
+            except BaseException:
+                for job, cursor in zip(running, cursors):
+                    while not job.cancel() and not job.done():  # started: stop its queries until it gives up
+                        cursor.con.interrupt()
+                        concurrent.futures.wait([job], timeout=0.1)
+                raise
+    finally:
+        for cursor in cursors:
+            cursor.con.close()
 
 
 def spill_folder() -> Path:

@@ -12,6 +12,7 @@ to the quarantine. See docs/sichuan.md.
 from __future__ import annotations
 
 import csv
+import functools
 import itertools
 import logging
 import re
@@ -24,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from fraudml.engine import DEFAULT_MEMORY_LIMIT, Reject, close, connect_streamed, read_csv
+from fraudml.engine import DEFAULT_MEMORY_LIMIT, Reject, close, connect_streamed, read_csv, run_side_by_side
 from fraudml.errors import InputError
 from fraudml.ingest import sichuan_format as fmt
 from fraudml.pseudonymise import IDENTIFIER_COLUMNS, key_from_env, pseudonymise_tables
@@ -150,6 +151,22 @@ def _identifiers_as_values(canonical: dict) -> dict:
             for name, t in canonical.items()}
 
 
+def _ingest_file(con, table: str, path: Path, key: bytes | None, out: Path, step: Step | None) -> list[Counts]:
+    """Read raw table ``table`` from ``path``, map it to canonical tables, pseudonymise them with ``key`` (when
+    given), validate them and write them into ``out``; their counts."""
+    raw, check = read_raw(con, path, table)
+    canonical = fmt.to_canonical(table, raw, path.name)
+    check()  # the user table's labels were looked at: its faulty lines are known
+    if key is not None:
+        canonical = pseudonymise_tables(con, _identifiers_as_values(canonical), key)
+    results = []
+    for name, rows in canonical.items():
+        told = (lambda what, n=name: step(f"{path.name} -> {n}: {what}")) if step else None  # noqa: B023
+        results.append(validate_table(con, rows, name, path, out=out, missing=fmt.MISSING_TOKENS, step=told,
+                                      check_source=check))
+    return results
+
+
 def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = False,
                    memory_limit: str = DEFAULT_MEMORY_LIMIT, engine: str = "duckdb",
                    step: Step | None = None) -> list[Counts]:
@@ -170,17 +187,9 @@ def ingest_sichuan(src: str | Path, out: str | Path, *, pseudonymise: bool = Fal
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.ingest.", dir=out.parent))
     con, spill = connect_streamed(memory_limit, engine)
     try:
-        results = []
-        for table, path in files.items():
-            raw, check = read_raw(con, path, table)
-            canonical = fmt.to_canonical(table, raw, path.name)
-            check()  # the user table's labels were looked at: its faulty lines are known
-            if key is not None:
-                canonical = pseudonymise_tables(con, _identifiers_as_values(canonical), key)
-            for name, rows in canonical.items():
-                told = (lambda what, n=name, f=path.name: step(f"{f} -> {n}: {what}")) if step else None  # noqa: B023
-                results.append(validate_table(con, rows, name, path, out=staging, missing=fmt.MISSING_TOKENS, step=told,
-                                              check_source=check))
+        jobs = [functools.partial(_ingest_file, table=table, path=path, key=key, out=staging, step=step)
+                for table, path in files.items()]
+        results = [counts for file in run_side_by_side(con, jobs) for counts in file]
         publish(staging, out, TABLES)
     finally:
         close(con, spill, step)

@@ -231,7 +231,7 @@ def fingerprints(t, schema: TableSchema, columns: list[str], missing: tuple[str,
 
 
 def repeats(t, schema: TableSchema, columns: list[str], good: Callable, missing: tuple[str, ...] = NO_VALUE,
-            read: Callable[[], None] = lambda: None, check: Callable | None = None):
+            read: Callable[[], None] = lambda: None, check: Callable | None = None, hashed_text: bool = False):
     """The ``_row`` of each row of source table ``t`` that is good and repeats an earlier good row (smaller ``_row``)
     in ``columns`` (nulls equal), kept by the engine (release it when done). ``good`` keeps the good rows of
     :func:`checked` rows (``check`` makes those, when given); ``read`` runs once the source has been read the
@@ -240,6 +240,11 @@ def repeats(t, schema: TableSchema, columns: list[str], good: Callable, missing:
     The source is read twice. First every row's ``columns`` are hashed cheaply (no rule is checked), and the
     rows whose hash occurs more than once are the candidates; then only the candidates are checked, typed and
     compared by their whole values: each group of equal good values gives every row number but its first.
+    With ``hashed_text`` a text value is compared by its 64-bit hash, so that the groups of a table with
+    millions of repeats (hashed numbers are 128 characters) fit in memory; two rows are then taken for
+    repeats if their texts differ but share a hash in every text column while all else is equal: for a few
+    million distinct numbers, odds of about one in a million per table that any two numbers share a hash,
+    and the rows would further need every other value equal. Spark's hash has 32 bits: never with Spark.
     """
     hashed = fingerprints(t, schema, columns, missing).cache()
     try:
@@ -253,6 +258,8 @@ def repeats(t, schema: TableSchema, columns: list[str], good: Callable, missing:
             return candidates.cache()
         chosen = t.filter(t[ROW].isin(candidates[ROW]))
         rows = good(check(chosen) if check else checked(chosen, schema, missing))
+        if hashed_text:
+            rows = rows.mutate(**{c: rows[c].hash() for c in columns if rows[c].type().is_string()})
         groups = rows.group_by(columns).aggregate(_first=rows[ROW].min(), _rows=rows[ROW].collect())
         groups = groups.filter(groups._rows.length() > 1)
         later = groups.select("_first", _row=groups._rows.unnest())

@@ -12,13 +12,12 @@ are marked from a bitmap, a bit a row. No row passes through Python.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,7 +158,8 @@ def _repeats(con, table, schema: TableSchema, missing: tuple[str, ...], step: St
     an earlier good row (an exact duplicate, then for a table with a key, its key), else null."""
     step("finding repeated rows")
     check = functools.partial(checked_view, con, schema=schema, missing=missing)
-    found = repeats(table, schema, schema.names, lambda c: c.filter(c[REASON].isnull()), missing, first_read, check)
+    found = repeats(table, schema, schema.names, lambda c: c.filter(c[REASON].isnull()), missing, first_read, check,
+                    hashed_text=True)
     repeated = [(DUPLICATE, found)]
     try:
         if schema.key:
@@ -168,7 +168,8 @@ def _repeats(con, table, schema: TableSchema, missing: tuple[str, ...], step: St
             def good(c):
                 return c.filter(c[REASON].isnull() & ~c[ROW].isin(found[ROW]))
 
-            repeated.append((key_repeat(schema), repeats(table, schema, list(schema.key), good, missing, check=check)))
+            repeated.append((key_repeat(schema), repeats(table, schema, list(schema.key), good, missing, check=check,
+                                                         hashed_text=True)))
         reason = REASON
         for why, rows in reversed(repeated):  # the first is the outermost case
             held = RowSet(b.column(0) for b in con.con.sql(con.compile(rows.select(ROW))).to_arrow_reader(1 << 20))
@@ -201,27 +202,17 @@ def _quarantined(judged: str, given: list[str]) -> str:
     return f"SELECT {', '.join(text)}, {ROW}, {REASON} FROM {judged} WHERE {REASON} IS NOT NULL"
 
 
-@contextlib.contextmanager
-def _in_source_order(con) -> Iterator[None]:
-    """DuckDB keeps the order of the rows it writes (it is free to reorder them otherwise)."""
-    con.raw_sql("SET preserve_insertion_order = true")
-    try:
-        yield
-    finally:
-        con.raw_sql("SET preserve_insertion_order = false")
-
-
 def _copy(con, query: str, target: Path, parts: bool) -> int:
-    """Write ``query``'s rows, in order, as one Parquet file ``target`` or a folder ``target`` of parts; the rows
-    written. Nothing is at ``target`` until every row is written."""
+    """Write ``query``'s rows as one Parquet file ``target`` or a folder ``target`` of parts, in order on a
+    connection that keeps it (:func:`fraudml.engine.connect`'s ``ordered``); the rows written. Nothing is at
+    ``target`` until every row is written."""
     staged = target.with_name(f".{target.name}.staged")
     options = "FORMAT parquet, COMPRESSION zstd"
     if parts:
         options += f", FILE_SIZE_BYTES {PART_BYTES}, FILENAME_PATTERN 'part-{{i}}'"
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with _in_source_order(con):
-            rows = con.con.execute(f"COPY ({query}) TO {_quoted(str(staged))} ({options})").fetchone()[0]
+        rows = con.con.execute(f"COPY ({query}) TO {_quoted(str(staged))} ({options})").fetchone()[0]
         os.replace(staged, target)
     finally:
         shutil.rmtree(staged, ignore_errors=True) if staged.is_dir() else staged.unlink(missing_ok=True)
@@ -305,9 +296,8 @@ def validate_table(con, table, name: str, source: str | Path, *, out: str | Path
             reasons = _reasons(con, f"SELECT {REASON} FROM {rows}")
             kept = reasons.pop(None, 0)
             if collect is not None:
-                with _in_source_order(con):
-                    collect.kept = con.con.sql(_kept(rows, schema, f"{REASON} IS NULL", row=True)).to_arrow_table()
-                    collect.quarantined = con.con.sql(_quarantined(rows, given)).to_arrow_table()
+                collect.kept = con.con.sql(_kept(rows, schema, f"{REASON} IS NULL", row=True)).to_arrow_table()
+                collect.quarantined = con.con.sql(_quarantined(rows, given)).to_arrow_table()
     finally:
         marks.close()
     counts = Counts(name, source, kept, reasons)
