@@ -385,3 +385,23 @@ def test_the_command_line_ingests_a_folder_and_reports_bad_input(tmp_path, monke
     (src / "sms.csv").write_bytes(SMS.replace("2020", "二〇二〇").encode("gbk"))
     status, err = fraudml_ingest(src, tmp_path / "out", monkeypatch, capsys)
     assert status == 2 and "line 2 is not UTF-8" in err and "Traceback" not in err
+
+
+def test_a_large_file_gives_the_same_files_each_time_its_rows_in_the_file_order(tmp_path):
+    """Large enough for DuckDB to read and write on both threads: the parts hold the kept rows in the file's order,
+    the quarantine its repeats in order, and a second ingest writes the same bytes."""
+    rows = 300_000
+    lines = [f"n{i % 977},c{i},{1 + i % 2},2020-01-{1 + i % 28:02d} {i % 24:02d}:{i % 60:02d}:{i // 60 % 60:02d}"
+             for i in range(rows)]
+    lines[1::3] = lines[0::3][:len(lines[1::3])]  # every third row from the second on repeats the row before it
+    src = folder(tmp_path / "src", sms="phone_no_m,opposite_no_m,calltype_id,request_datetime\n" + "\n".join(lines) + "\n")
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        ingest_sichuan(src, out)
+    files = [sorted(p for p in out.rglob("*.parquet")) for out in outs]
+    assert [p.relative_to(outs[0]) for p in files[0]] == [p.relative_to(outs[1]) for p in files[1]]
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(*files))
+    sms = read_table(outs[0], "sms")
+    kept = [i for i in range(rows) if i % 3 != 1]
+    assert sms["counterpart"].tolist() == [lines[i].split(",")[1] for i in kept]
+    assert quarantined(outs[0], "sms") == [[i + 1, "exact duplicate of an earlier row"] for i in range(1, rows, 3)]
