@@ -88,15 +88,26 @@ def make_source(folder: Path, calls: int) -> None:
 def copy_source(base: Path, folder: Path, copies: int) -> None:
     """``copies`` copies of ``base``'s rows one after the other, the first hex digit of each copy's phone_no_m set
     to the copy's own, so that every copy holds its own numbers (a copy's repeated rows stay repeats). Generating
-    the rows costs far more than copying them (50 M calls take the best part of an hour on 2 busy cores)."""
+    the rows costs far more than copying them (50 M calls take the best part of an hour on 2 busy cores); DuckDB
+    copies each line as one text (no field holds a tab or a quote), then the copies are joined in order."""
+    import duckdb
+
     folder.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = true")
+    lines = "columns = {'line': 'VARCHAR'}, header = true, delim = '\t', quote = '', escape = '', auto_detect = false"
     for name in ("voc.csv", "sms.csv"):
         with (folder / name).open("wb") as out:
             with (base / name).open("rb") as f:
                 out.write(f.readline())
-            out.flush()
             for copy in range(copies):
-                subprocess.run(["sed", "-e", "1d", "-e", f"s/^./{copy:x}/", str(base / name)], stdout=out, check=True)
+                part = folder / f".{name}.{copy}"
+                con.execute(f"COPY (SELECT '{copy:x}' || substr(line, 2) FROM read_csv('{base / name}', {lines})) "
+                            f"TO '{part}' (FORMAT csv, HEADER false, DELIMITER '\t')")
+                with part.open("rb") as f:
+                    shutil.copyfileobj(f, out, 1 << 24)
+                part.unlink()
+    con.close()
 
 
 def source(work: Path, calls: int) -> Path:
