@@ -48,20 +48,18 @@ _STARTED_SESSIONS = weakref.WeakValueDictionary()
 
 
 def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads: int | None = None,
-            spill: Path | None = None, spark_master: str | None = None, ordered: bool = False):
+            spill: Path | None = None, spark_master: str | None = None):
     """An Ibis backend: embedded DuckDB (spills to disk past ``memory_limit``, into ``spill``), or Spark through
     ``ibis.pyspark``.
 
-    DuckDB creates the spill folder only when it first needs it; ``ordered`` keeps the rows of a query in the
-    order of its source wherever it can (in what it writes and returns), which validation needs for the same
-    input to give the same files; else DuckDB is free to reorder them, which is faster. Spark uses the session already running, if
+    DuckDB creates the spill folder only when it first needs it. Spark uses the session already running, if
     any, as it is; else it starts one on ``spark_master`` (or the master Spark's own configuration names, else
     local mode) with ``memory_limit`` as the driver's memory (:mod:`fraudml.spark` holds its settings).
     """
     if engine == "duckdb":
         _check_master(engine, spark_master)
         config = {"temp_directory": str(spill or Path(tempfile.gettempdir()) / "fraudml-duckdb"),
-                  "preserve_insertion_order": ordered}
+                  "preserve_insertion_order": False}
         if memory_limit:
             config["memory_limit"] = memory_limit
         if threads:
@@ -111,12 +109,12 @@ def memory_share(memory_limit: str, share: float) -> str:
 
 def connect_streamed(memory_limit: str = DEFAULT_MEMORY_LIMIT, engine: str = "duckdb") -> tuple[object, Path]:
     """The engine of an ingest or a validation, and its spill folder (see :func:`close`). On DuckDB
-    ``memory_limit`` is the whole process's: DuckDB holds ``STREAMED_SHARE`` of it and spills past that, and keeps
-    the rows in order. On Spark ``memory_limit`` is its driver's."""
+    ``memory_limit`` is the whole process's: DuckDB holds ``STREAMED_SHARE`` of it and spills past that. On Spark
+    ``memory_limit`` is its driver's."""
     spill = spill_folder()
     if engine != "duckdb":
         return connect(engine, memory_limit=memory_limit, spill=spill), spill
-    return connect(engine, memory_limit=memory_share(memory_limit, STREAMED_SHARE), spill=spill, ordered=True), spill
+    return connect(engine, memory_limit=memory_share(memory_limit, STREAMED_SHARE), spill=spill), spill
 
 
 def run_side_by_side(con, jobs: list[Callable[[object], T]]) -> list[T]:

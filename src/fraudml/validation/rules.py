@@ -239,7 +239,7 @@ def repeats(t, schema: TableSchema, columns: list[str], good: Callable, missing:
 
     The source is read twice. First every row's ``columns`` are hashed cheaply (no rule is checked), and the
     rows whose hash occurs more than once are the candidates; then only the candidates are checked, typed and
-    compared by their whole values: each group of equal good values gives every row number but its first.
+    compared by their whole values: each set of equal good values gives every row number but its first.
     With ``hashed_text`` a text value is compared by its 64-bit hash, so that the groups of a table with
     millions of repeats (hashed numbers are 128 characters) fit in memory; two rows are then taken for
     repeats if their texts differ but share a hash in every text column while all else is equal: for a few
@@ -260,9 +260,12 @@ def repeats(t, schema: TableSchema, columns: list[str], good: Callable, missing:
         rows = good(check(chosen) if check else checked(chosen, schema, missing))
         if hashed_text:
             rows = rows.mutate(**{c: rows[c].hash() for c in columns if rows[c].type().is_string()})
-        groups = rows.group_by(columns).aggregate(_first=rows[ROW].min(), _rows=rows[ROW].collect())
-        groups = groups.filter(groups._rows.length() > 1)
-        later = groups.select("_first", _row=groups._rows.unnest())
-        return later.filter(later[ROW] != later._first).select(ROW).cache()
+        rows = rows.select(ROW, *columns).cache()  # read once, grouped and joined below
+        try:
+            firsts = rows.group_by(columns).aggregate(_first=rows[ROW].min())
+            later = rows.join(firsts, [rows[c].identical_to(firsts[c]) for c in columns])  # nulls equal
+            return later.filter(later[ROW] != later._first).select(ROW).cache()
+        finally:
+            rows.release()
     finally:
         candidates.release()

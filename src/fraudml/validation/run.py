@@ -12,12 +12,13 @@ are marked from a bitmap, a bit a row. No row passes through Python.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -202,17 +203,29 @@ def _quarantined(judged: str, given: list[str]) -> str:
     return f"SELECT {', '.join(text)}, {ROW}, {REASON} FROM {judged} WHERE {REASON} IS NOT NULL"
 
 
+@contextlib.contextmanager
+def _in_source_order(con) -> Iterator[None]:
+    """This connection's queries keep the order of their source in what they write and return, so that the same
+    input gives the same files (other queries are free to reorder rows, which takes less memory). A setting of
+    the connection's own: two connections to one database may each be in the middle of a query."""
+    con.raw_sql("SET SESSION preserve_insertion_order = true")
+    try:
+        yield
+    finally:
+        con.raw_sql("SET SESSION preserve_insertion_order = false")
+
+
 def _copy(con, query: str, target: Path, parts: bool) -> int:
-    """Write ``query``'s rows as one Parquet file ``target`` or a folder ``target`` of parts, in order on a
-    connection that keeps it (:func:`fraudml.engine.connect`'s ``ordered``); the rows written. Nothing is at
-    ``target`` until every row is written."""
+    """Write ``query``'s rows, in order, as one Parquet file ``target`` or a folder ``target`` of parts; the rows
+    written. Nothing is at ``target`` until every row is written."""
     staged = target.with_name(f".{target.name}.staged")
     options = "FORMAT parquet, COMPRESSION zstd"
     if parts:
         options += f", FILE_SIZE_BYTES {PART_BYTES}, FILENAME_PATTERN 'part-{{i}}'"
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        rows = con.con.execute(f"COPY ({query}) TO {_quoted(str(staged))} ({options})").fetchone()[0]
+        with _in_source_order(con):
+            rows = con.con.execute(f"COPY ({query}) TO {_quoted(str(staged))} ({options})").fetchone()[0]
         os.replace(staged, target)
     finally:
         shutil.rmtree(staged, ignore_errors=True) if staged.is_dir() else staged.unlink(missing_ok=True)
@@ -296,8 +309,9 @@ def validate_table(con, table, name: str, source: str | Path, *, out: str | Path
             reasons = _reasons(con, f"SELECT {REASON} FROM {rows}")
             kept = reasons.pop(None, 0)
             if collect is not None:
-                collect.kept = con.con.sql(_kept(rows, schema, f"{REASON} IS NULL", row=True)).to_arrow_table()
-                collect.quarantined = con.con.sql(_quarantined(rows, given)).to_arrow_table()
+                with _in_source_order(con):
+                    collect.kept = con.con.sql(_kept(rows, schema, f"{REASON} IS NULL", row=True)).to_arrow_table()
+                    collect.quarantined = con.con.sql(_quarantined(rows, given)).to_arrow_table()
     finally:
         marks.close()
     counts = Counts(name, source, kept, reasons)

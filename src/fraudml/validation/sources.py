@@ -60,7 +60,7 @@ def validate(data: Table, name: str, source: str | Path, missing: tuple[str, ...
     The same rules and engine as every other path (:func:`fraudml.validation.run.validate_table`), with the
     results gathered in memory: for tests, notebooks and tables of a few thousand rows.
     """
-    con = connect("duckdb", threads=1, ordered=True)
+    con = connect("duckdb", threads=1)
     try:
         collected = Collected()
         counts = validate_table(con, scan_arrow(con, "validated", with_rows(data)), name, source, missing=missing,
