@@ -231,7 +231,8 @@ def fingerprints(t, schema: TableSchema, columns: list[str], missing: tuple[str,
 
 
 def repeats(t, schema: TableSchema, columns: list[str], good: Callable, missing: tuple[str, ...] = NO_VALUE,
-            read: Callable[[], None] = lambda: None, check: Callable | None = None, hashed_text: bool = False):
+            read: Callable[[], None] = lambda: None, check: Callable | None = None, hashed_text: bool = False,
+            pick: Callable | None = None):
     """The ``_row`` of each row of source table ``t`` that is good and repeats an earlier good row (smaller ``_row``)
     in ``columns`` (nulls equal), kept by the engine (release it when done). ``good`` keeps the good rows of
     :func:`checked` rows (``check`` makes those, when given); ``read`` runs once the source has been read the
@@ -245,6 +246,8 @@ def repeats(t, schema: TableSchema, columns: list[str], good: Callable, missing:
     repeats if their texts differ but share a hash in every text column while all else is equal: for a few
     million distinct numbers, odds of about one in a million per table that any two numbers share a hash,
     and the rows would further need every other value equal. Spark's hash has 32 bits: never with Spark.
+    ``pick(t, candidates)`` gives the rows of ``t`` whose ``_row`` is among the candidates', where an engine has
+    a better way than a join.
     """
     hashed = fingerprints(t, schema, columns, missing).cache()
     try:
@@ -256,7 +259,7 @@ def repeats(t, schema: TableSchema, columns: list[str], good: Callable, missing:
     try:
         if not candidates.count().to_pyarrow().as_py():  # no hash repeats: no row does, and the source needs no second read
             return candidates.cache()
-        chosen = t.filter(t[ROW].isin(candidates[ROW]))
+        chosen = pick(t, candidates) if pick else t.filter(t[ROW].isin(candidates[ROW]))
         rows = good(check(chosen) if check else checked(chosen, schema, missing))
         if hashed_text:
             rows = rows.mutate(**{c: rows[c].hash() for c in columns if rows[c].type().is_string()})

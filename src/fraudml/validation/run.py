@@ -153,14 +153,32 @@ class Marks:
             self.con.con.remove_function(name)
 
 
+def _row_set(con, rows) -> RowSet:
+    """The ``_row`` of engine table ``rows`` as a bitmap."""
+    return RowSet(b.column(0) for b in con.con.sql(con.compile(rows.select(ROW))).to_arrow_reader(1 << 20))
+
+
+def _picked(con, marks: Marks, table, rows: RowSet):
+    """The rows of engine table ``table`` whose ``_row`` is in ``rows``, picked by a bitmap: a join would hold the
+    table in memory where the engine cannot tell its size, as with a CSV file."""
+    where = f"{marks.holding(rows)}({ROW})"
+    return sql_view(con, f"picked_{next(_VIEWS)}", f"SELECT * FROM ({con.compile(table)}) WHERE {where}")
+
+
+def _picked_table(con, marks: Marks, table, rows):
+    """:func:`_picked` with the row numbers of engine table ``rows``."""
+    return _picked(con, marks, table, _row_set(con, rows))
+
+
 def _repeats(con, table, schema: TableSchema, missing: tuple[str, ...], step: Step, first_read: Callable[[], None],
              marks: Marks) -> str:
     """The SQL of each row's ``_reason`` in view ``checked``: the first column rule it fails, else a repeat of
     an earlier good row (an exact duplicate, then for a table with a key, its key), else null."""
     step("finding repeated rows")
     check = functools.partial(checked_view, con, schema=schema, missing=missing)
+    pick = functools.partial(_picked_table, con, marks)
     found = repeats(table, schema, schema.names, lambda c: c.filter(c[REASON].isnull()), missing, first_read, check,
-                    hashed_text=True)
+                    hashed_text=True, pick=pick)
     repeated = [(DUPLICATE, found)]
     try:
         if schema.key:
@@ -170,10 +188,10 @@ def _repeats(con, table, schema: TableSchema, missing: tuple[str, ...], step: St
                 return c.filter(c[REASON].isnull() & ~c[ROW].isin(found[ROW]))
 
             repeated.append((key_repeat(schema), repeats(table, schema, list(schema.key), good, missing, check=check,
-                                                         hashed_text=True)))
+                                                         hashed_text=True, pick=pick)))
         reason = REASON
         for why, rows in reversed(repeated):  # the first is the outermost case
-            held = RowSet(b.column(0) for b in con.con.sql(con.compile(rows.select(ROW))).to_arrow_reader(1 << 20))
+            held = _row_set(con, rows)
             if held:
                 reason = f"CASE WHEN {REASON} IS NULL AND {marks.holding(held)}({ROW}) THEN {_quoted(why)} ELSE {reason} END"
         return reason
@@ -272,7 +290,7 @@ def _write(con, table, schema: TableSchema, missing: tuple[str, ...], reason: st
                  table_target(out, schema.name), schema.in_parts)
     if not aside:
         return kept, {}
-    picked = sql_view(con, f"set_aside_{next(_VIEWS)}", f"SELECT * FROM ({con.compile(table)}) WHERE {marks.holding(aside)}({ROW})")
+    picked = _picked(con, marks, table, aside)
     quarantine = out / "_quarantine" / f"{schema.name}.parquet"
     _copy(con, _quarantined(_judged(con, picked, schema, missing, reason), given), quarantine, parts=False)
     return kept, _reasons(con, f"SELECT {REASON} FROM read_parquet({_quoted(str(quarantine))})")
