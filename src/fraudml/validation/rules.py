@@ -259,7 +259,7 @@ def repeats(t, schema: TableSchema, columns: list[str], good: Callable, missing:
     try:
         if not candidates.count().to_pyarrow().as_py():  # no hash repeats: no row does, and the source needs no second read
             return candidates.cache()
-        chosen = pick(t, candidates) if pick else t.filter(t[ROW].isin(candidates[ROW]))
+        chosen = pick(t, candidates) if pick is not None else t.filter(t[ROW].isin(candidates[ROW]))
         rows = good(check(chosen) if check else checked(chosen, schema, missing))
         if hashed_text:
             rows = rows.mutate(**{c: rows[c].hash() for c in columns if rows[c].type().is_string()})

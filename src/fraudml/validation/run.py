@@ -172,8 +172,9 @@ def _picked_table(con, marks: Marks, table, rows):
 
 def _repeats(con, table, schema: TableSchema, missing: tuple[str, ...], step: Step, first_read: Callable[[], None],
              marks: Marks) -> str:
-    """The SQL of each row's ``_reason`` in view ``checked``: the first column rule it fails, else a repeat of
-    an earlier good row (an exact duplicate, then for a table with a key, its key), else null."""
+    """The SQL of each row's ``_reason`` over :func:`checked_view` rows of source table ``table``: the first
+    column rule it fails, else a repeat of an earlier good row (an exact duplicate, then for a table with a key,
+    its key), else null."""
     step("finding repeated rows")
     check = functools.partial(checked_view, con, schema=schema, missing=missing)
     pick = functools.partial(_picked_table, con, marks)
@@ -193,7 +194,8 @@ def _repeats(con, table, schema: TableSchema, missing: tuple[str, ...], step: St
         for why, rows in reversed(repeated):  # the first is the outermost case
             held = _row_set(con, rows)
             if held:
-                reason = f"CASE WHEN {REASON} IS NULL AND {marks.holding(held)}({ROW}) THEN {_quoted(why)} ELSE {reason} END"
+                repeat = f"{REASON} IS NULL AND {marks.holding(held)}({ROW})"
+                reason = f"CASE WHEN {repeat} THEN {_quoted(why)} ELSE {reason} END"
         return reason
     finally:
         for _, rows in repeated:
@@ -203,8 +205,8 @@ def _repeats(con, table, schema: TableSchema, missing: tuple[str, ...], step: St
 def _judged(con, table, schema: TableSchema, missing: tuple[str, ...], reason: str) -> str:
     """A view of the rows of source table ``table`` as :func:`~fraudml.validation.rules.checked` gives them, with
     ``_reason`` as the SQL ``reason`` gives it (see :func:`_repeats`), in source order."""
-    rows = checked_view(con, table, schema, missing)
-    return sql_view(con, f"judged_{next(_VIEWS)}", f"SELECT * REPLACE ({reason} AS {REASON}) FROM {rows.get_name()}").get_name()
+    rows = checked_view(con, table, schema, missing).get_name()
+    return sql_view(con, f"judged_{next(_VIEWS)}", f"SELECT * REPLACE ({reason} AS {REASON}) FROM {rows}").get_name()
 
 
 def _kept(judged: str, schema: TableSchema, keep: str, row: bool = False) -> str:
