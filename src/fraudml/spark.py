@@ -119,6 +119,26 @@ def session(master: str | None = None, memory_limit: str | None = None):
     return builder.getOrCreate(), True
 
 
+def backend(spark):
+    """The Ibis backend over session ``spark``, whose cached tables (``expr.cache()``) are local checkpoints:
+    computed at once and kept (memory, else disk) without the plan that made them. A cached table of Ibis's
+    keeps its plan, so a loop that caches each round's result from the last one (connected components) hands
+    Spark a plan that doubles every round, planned anew by every query that reads it."""
+    import ibis
+
+    con = ibis.pyspark.connect(spark)
+    con._create_cached_table = functools.partial(_checkpointed, con)  # Ibis's release unpersists and drops it
+    return con
+
+
+def _checkpointed(con, name: str, expr):
+    con._run_pre_execute_hooks(expr)  # the functions and in-memory tables it reads, as an action registers them
+    kept = con._session.sql(con.compile(expr)).localCheckpoint(eager=True)
+    kept.createTempView(name)
+    con._cached_dataframes[name] = kept
+    return con.table(name)
+
+
 def frame(con, expr):
     """An Ibis expression of a Spark backend as a Spark DataFrame, computed only when an action runs."""
     con._run_pre_execute_hooks(expr)  # registers the in-memory tables it reads
