@@ -69,10 +69,10 @@ def connect(engine: str = "duckdb", *, memory_limit: str | None = None, threads:
             con.raw_sql("SET enable_progress_bar = false")  # fraudml says what it is doing itself
         return con
     if engine == "spark":
-        from fraudml.spark import session
+        from fraudml.spark import backend, session
 
         spark, started = session(spark_master, memory_limit)
-        con = ibis.pyspark.connect(spark)
+        con = backend(spark)
         if started:
             _STARTED_SESSIONS[id(con)] = con
         return con

@@ -17,6 +17,7 @@ import os
 import ibis
 import pyarrow as pa
 
+from fraudml.engine import is_spark
 from fraudml.errors import InputError
 
 KEY_VARIABLE = "FRAUDML_PSEUDONYM_KEY"
@@ -44,8 +45,15 @@ def pseudonym(value: str, key: bytes) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def _pseudonyms(key: bytes):
-    """The engine function mapping a column of values to their pseudonyms (nulls stay null)."""
+def _pseudonyms(key: bytes, by_value: bool = False):
+    """The engine function mapping a column of values to their pseudonyms (nulls stay null): over Arrow arrays,
+    or ``by_value`` for Spark, to which Ibis hands an Arrow function one value at a time."""
+    if by_value:
+        @ibis.udf.scalar.python
+        def fraudml_pseudonym(value: str) -> str:
+            return None if value is None else pseudonym(value, key)
+
+        return fraudml_pseudonym
 
     @ibis.udf.scalar.pyarrow
     def fraudml_pseudonym(value: str) -> str:
@@ -63,8 +71,12 @@ def pseudonymise_tables(con, tables: dict[str, object], key: bytes) -> dict[str,
         return tables
     values = ibis.union(*(tables[n].select(value=tables[n][c]) for n, c in columns))
     values = values.filter(values.value.notnull()).distinct()
-    mapping = con.create_table(f"pseudonyms_{next(_MAPPINGS)}", values.mutate(pseudonym=_pseudonyms(key)(values.value)),
-                               temp=True)
+    mapping = values.mutate(pseudonym=_pseudonyms(key, by_value=is_spark(con))(values.value))
+    if is_spark(con):  # no temporary tables: a cached one, its function registered first (caching does not)
+        con._run_pre_execute_hooks(mapping)
+        mapping = mapping.cache()
+    else:
+        mapping = con.create_table(f"pseudonyms_{next(_MAPPINGS)}", mapping, temp=True)
     out = {}
     for name, t in tables.items():
         for column in IDENTIFIER_COLUMNS.get(name, ()):

@@ -119,6 +119,26 @@ def session(master: str | None = None, memory_limit: str | None = None):
     return builder.getOrCreate(), True
 
 
+def backend(spark):
+    """The Ibis backend over session ``spark``, whose cached tables (``expr.cache()``) are local checkpoints:
+    computed at once and kept (memory, else disk) without the plan that made them. A cached table of Ibis's
+    keeps its plan, so a loop that caches each round's result from the last one (connected components) hands
+    Spark a plan that doubles every round, planned anew by every query that reads it."""
+    import ibis
+
+    con = ibis.pyspark.connect(spark)
+    con._create_cached_table = functools.partial(_checkpointed, con)  # Ibis's release unpersists and drops it
+    return con
+
+
+def _checkpointed(con, name: str, expr):
+    con._run_pre_execute_hooks(expr)  # the functions and in-memory tables it reads, as an action registers them
+    kept = con._session.sql(con.compile(expr)).localCheckpoint(eager=True)
+    kept.createTempView(name)
+    con._cached_dataframes[name] = kept
+    return con.table(name)
+
+
 def frame(con, expr):
     """An Ibis expression of a Spark backend as a Spark DataFrame, computed only when an action runs."""
     con._run_pre_execute_hooks(expr)  # registers the in-memory tables it reads
@@ -180,6 +200,7 @@ def csv_rows(con, path: Path, header: list[str], keep: list[str]):
 
     Unlike DuckDB's reader, a quoted field may not hold a line break (Spark reads such a file in parallel only
     line by line)."""
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
@@ -191,11 +212,21 @@ def csv_rows(con, path: Path, header: list[str], keep: list[str]):
     read = (spark.read.schema(schema).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", _CORRUPT)
             .option("quote", '"').option("escape", '"')
             .option("nullValue", "\0").csv(str(path)))  # an empty field is empty text, as DuckDB reads it
+    # Each record with the byte offset of the split of the file it was read from, and an id that counts up within
+    # a partition; kept (memory, else disk) as the one pass over the file that also counts each split's records.
+    # A record's position is then the records of the splits before its own, plus its place in its split.
+    placed = read.select("*", F.col("_metadata.file_block_start").alias("_block"),
+                         F.monotonically_increasing_id().alias("_id")).persist(StorageLevel.MEMORY_AND_DISK)
+    splits = placed.groupBy("_block").agg(F.count(F.lit(1)).alias("n"), F.min("_id").alias("first")).collect()
+    shift, before = [], 0
+    for split in sorted(splits, key=lambda s: s["_block"]):
+        shift += [F.lit(split["_block"]), F.lit(before - split["first"])]
+        before += split["n"]
+    position = F.col("_id") + F.element_at(F.create_map(*shift), F.col("_block"))
     # the header is the first record read (the caller has checked it): numbered 0, and left out
-    rows = read.rdd.zipWithIndex().filter(lambda pair: pair[1] > 0).map(lambda pair: (*pair[0], pair[1]))
-    numbered = spark.createDataFrame(rows, T.StructType([*schema.fields, T.StructField("_row", T.LongType())]))
+    numbered = placed.select(*fields, _CORRUPT, position.alias("_row")).filter(F.col("_row") > 0)
     name = f"fraudml_csv_{uuid.uuid4().hex}"
-    numbered.persist().createOrReplaceTempView(name)  # numbered once: rows, rejects and every rule read it
+    numbered.createOrReplaceTempView(name)  # rows, rejects and every rule read the kept records
     rows = con.table(name)
     table = rows.select(*[rows[f"c{header.index(c)}"].name(c) for c in keep], "_row")
 

@@ -10,6 +10,7 @@ import pytest
 
 from fraudml.errors import InputError
 from fraudml.ingest.sichuan import ingest_sichuan
+from fraudml.pseudonymise import KEY_VARIABLE, pseudonym
 from fraudml.tables import TABLES, table_path
 from fraudml.validation import validate_folder
 
@@ -50,17 +51,13 @@ def write(folder, **files):
     return folder
 
 
-def ingest_both(src, tmp_path):
+def ingest_both(src, tmp_path, **options):
     """(counts, folder) of ingesting ``src`` on DuckDB, then on Spark."""
-    return [(ingest_sichuan(src, tmp_path / engine, engine=engine), tmp_path / engine) for engine in ("duckdb", "spark")]
+    return [(ingest_sichuan(src, tmp_path / engine, engine=engine, **options), tmp_path / engine)
+            for engine in ("duckdb", "spark")]
 
 
-def test_the_four_tables_ingest_on_spark_as_on_duckdb(spark, tmp_path):
-    src = write(tmp_path / "src", user=USER, voc=VOC, sms=SMS, app=APP)
-    (duck, duck_out), (on_spark, spark_out) = ingest_both(src, tmp_path)
-    assert [(c.name, c.kept, c.reasons) for c in on_spark] == [(c.name, c.kept, c.reasons) for c in duck]
-    calls = {c.name: c for c in duck}["calls"]
-    assert calls.read == 5 and calls.quarantined == 3, "a duplicate, a negative duration, a date that is no date"
+def assert_same_folders(spark_out, duck_out):
     for name in TABLES:
         a, b = table_path(spark_out, name), table_path(duck_out, name)
         assert (a is None) == (b is None), name
@@ -70,7 +67,38 @@ def test_the_four_tables_ingest_on_spark_as_on_duckdb(spark, tmp_path):
     for name in ("calls", "accounts"):
         quarantine = [pd.read_parquet(out / "_quarantine" / f"{name}.parquet") for out in (spark_out, duck_out)]
         pd.testing.assert_frame_equal(quarantine[0], quarantine[1], obj=f"{name} quarantine")
+
+
+@pytest.fixture
+def small_splits(spark):
+    """Spark reads each file in splits of about 64 bytes, in parallel: rows keep their positions in the file."""
+    keys = {"spark.sql.files.maxPartitionBytes": "64", "spark.sql.files.openCostInBytes": "0"}
+    before = {k: spark.conf.get(k) for k in keys}
+    for k, v in keys.items():
+        spark.conf.set(k, v)
+    yield
+    for k, v in before.items():
+        spark.conf.set(k, v)
+
+
+def test_the_four_tables_ingest_on_spark_as_on_duckdb(spark, small_splits, tmp_path):
+    src = write(tmp_path / "src", user=USER, voc=VOC, sms=SMS, app=APP)
+    (duck, duck_out), (on_spark, spark_out) = ingest_both(src, tmp_path)
+    assert [(c.name, c.kept, c.reasons) for c in on_spark] == [(c.name, c.kept, c.reasons) for c in duck]
+    calls = {c.name: c for c in duck}["calls"]
+    assert calls.read == 5 and calls.quarantined == 3, "a duplicate, a negative duration, a date that is no date"
+    assert_same_folders(spark_out, duck_out)
     ingest_sichuan(src, spark_out, engine="spark")  # a second run replaces the folders of parts it wrote
+
+
+def test_pseudonyms_on_spark_are_duckdbs(spark, tmp_path, monkeypatch):
+    monkeypatch.setenv(KEY_VARIABLE, "a key of sixteen or more")
+    src = write(tmp_path / "src", user=USER, voc=VOC)
+    (duck, duck_out), (on_spark, spark_out) = ingest_both(src, tmp_path, pseudonymise=True)
+    assert [(c.name, c.kept, c.reasons) for c in on_spark] == [(c.name, c.kept, c.reasons) for c in duck]
+    assert_same_folders(spark_out, duck_out)
+    calls = pd.read_parquet(table_path(spark_out, "calls"))
+    assert calls["msisdn"].iloc[0] == pseudonym("a1", b"a key of sixteen or more"), "the keyed hash, not the number"
 
 
 SHORT = VOC.splitlines()[:3]

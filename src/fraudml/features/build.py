@@ -244,6 +244,8 @@ def write_features_spark(data_dir: str | Path, snaps: pd.DataFrame, out: Path, s
     """The features of ``snaps`` (checked snapshots) written by Spark to ``out``, a folder of Parquet parts in the
     snapshots' order: one query over every snapshot, joined to the snapshots' targets; the table never passes
     through the driver."""
+    from pyspark import StorageLevel
+
     from fraudml.spark import check_replaceable, frame, write
 
     check_replaceable(out)
@@ -256,7 +258,10 @@ def write_features_spark(data_dir: str | Path, snaps: pd.DataFrame, out: Path, s
         features, release = spark_features(con, tables, s_all, spec, as_of_range)
         targets = frame(con, s_all.select("sid", "msisdn", as_of=s_all.as_of.cast("date"),
                                           label=s_all.label.cast("int8"), fraud_type=s_all.fraud_type))
-        write(targets.join(features, "sid").orderBy("sid").drop("sid"), out)
+        # kept as computed: sorting samples the rows before it writes them, and the feature query then runs once
+        rows = targets.join(features, "sid").persist(StorageLevel.MEMORY_AND_DISK)
+        write(rows.orderBy("sid").drop("sid"), out)
+        rows.unpersist()
         release()
     finally:
         close(con)

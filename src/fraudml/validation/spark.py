@@ -2,27 +2,26 @@
 (:mod:`fraudml.validation.run`), with the kept rows and the quarantine written by Spark and the counts taken
 from a Spark aggregate; no row passes through the driver.
 
-The repeats (exact duplicates, repeated keys) are the same Ibis expressions
-(:func:`~fraudml.validation.rules.repeats`); where DuckDB's path streams rows
-through Python and marks repeats from a bitmap, Spark joins them to the checked
-rows. The files are those of DuckDB's path, as folders of parts: ``<out>/<name>``
-(``<name>/`` for a table written in parts) and ``<out>/_quarantine/<name>.parquet``,
-rows in source order.
+Spark checks every row once and keeps the checked rows (memory, else disk): the
+counts and both files are then read from them. Repeats follow the rule of
+:func:`~fraudml.validation.rules.repeats` (a good row whose values, or then whose
+key, equal those of an earlier good row; nulls equal), found in the same pass by
+a window over the checked rows, where DuckDB's path hashes the rows first and
+marks the repeats from bitmaps. The files are those of DuckDB's path, as folders
+of parts: ``<out>/<name>`` and ``<out>/_quarantine/<name>.parquet``, rows in
+source order.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
 
-from fraudml.engine import view
 from fraudml.errors import InputError
-from fraudml.tables import TABLES
-from fraudml.validation.rules import (DUPLICATE, NO_VALUE, REASON, ROW, SOURCE, check_columns, key_repeat,
-                                      quarantine_text, repeats)
+from fraudml.tables import TABLES, TableSchema
+from fraudml.validation.rules import DUPLICATE, NO_VALUE, REASON, ROW, SOURCE, check_columns, key_repeat, quarantine_text
 from fraudml.validation.run import Counts, Step, _no_value_parses, checked_view
 
 
@@ -32,13 +31,16 @@ def validate_table_spark(con, table, name: str, source: str | Path, *, out: str 
     """:func:`fraudml.validation.run.validate_table` on Spark: the same rules, counts, files and errors."""
     from pyspark import StorageLevel
 
+    from fraudml.spark import frame
+
     schema, source, step = TABLES[name], str(source), step or (lambda _: None)
     check_columns(table.columns, schema, source)
-    table = view(con, f"spark_rules_source_{name}", table)
-    rows, repeated = _judged(con, table, name, missing, step, check_source or (lambda: None))
-    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)  # counted, then written
+    if check_source:  # on Spark, looking for the lines the reader set aside reads the source: before any rule
+        check_source()
+    step("checking rows")
+    rows = _with_repeats(frame(con, quarantine_text(checked_view(con, table, schema, missing))), schema)
+    rows = rows.persist(StorageLevel.MEMORY_AND_DISK)  # checked once: counted, then written
     try:
-        step("counting")
         counted = {r[REASON]: r["count"] for r in rows.groupBy(REASON).count().collect()}
         kept = counted.pop(None, 0)
         counts = Counts(name, source, kept, dict(sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))))
@@ -51,36 +53,21 @@ def validate_table_spark(con, table, name: str, source: str | Path, *, out: str 
             _write(rows, name, [c for c in table.columns if c != ROW], Path(out), bool(counts.reasons))
     finally:
         rows.unpersist()
-        for _, found in repeated:
-            found.release()
     return counts
 
 
-def _judged(con, table, name: str, missing: tuple[str, ...], step: Step, first_read: Callable[[], None]):
-    """Every row of ``table`` checked (:func:`~fraudml.validation.rules.checked`, source values as text on the
-    rows with a reason), its reason the first rule it fails, else a repeat of an earlier good row, else null, as
-    a Spark DataFrame; and the repeats, (reason, rows) each, kept by the engine until released."""
+def _with_repeats(rows, schema: TableSchema):
+    """Checked rows whose ``_reason`` also names the repeats: a good row whose typed values all equal an earlier
+    good row's is an exact duplicate; then, in a table with a key, a good row that is no duplicate and whose key
+    equals an earlier such row's repeats it (nulls equal, as in :func:`~fraudml.validation.rules.repeats`)."""
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from fraudml.spark import frame
-
-    schema = TABLES[name]
-    check = functools.partial(checked_view, con, schema=schema, missing=missing)
-    step("finding repeated rows")
-    found = repeats(table, schema, schema.names, lambda c: c.filter(c[REASON].isnull()), missing, first_read, check)
-    marks = [(DUPLICATE, found)]
-    if schema.key:
-        step("finding repeated keys")
-
-        def good(c):
-            return c.filter(c[REASON].isnull() & ~c[ROW].isin(found[ROW]))
-
-        marks.append((key_repeat(schema), repeats(table, schema, list(schema.key), good, missing, check=check)))
-    rows, reason = frame(con, quarantine_text(check(table))), F.col(REASON)
-    for i, (why, repeated) in enumerate(marks):
-        rows = rows.join(frame(con, repeated).select(ROW, F.lit(True).alias(f"_repeat{i}")), ROW, "left")
-        reason = F.when(reason.isNull() & F.col(f"_repeat{i}").isNotNull(), F.lit(why)).otherwise(reason)
-    return rows.withColumn(REASON, reason), marks
+    for columns, why in [(schema.names, DUPLICATE), *([(list(schema.key), key_repeat(schema))] if schema.key else [])]:
+        good, row = F.col(REASON).isNull(), F.col(ROW)
+        first = F.min(F.when(good, row)).over(Window.partitionBy(*columns))
+        rows = rows.withColumn(REASON, F.when(good & (row > first), F.lit(why)).otherwise(F.col(REASON)))
+    return rows
 
 
 def _write(rows, name: str, given: list[str], out: Path, quarantined: bool) -> None:
