@@ -269,9 +269,9 @@ def small_world(world_folder):
 def spark_cluster(tmp_path_factory):
     """A Spark standalone master and one worker on 127.0.0.1, stopped when the session ends, however it ends;
     skipped with the reason where Java 17+ or pyspark is missing."""
-    from spark_cluster import standalone_cluster, unavailable
+    from spark_cluster import SHORT_LIVED_JVM, standalone_cluster, unavailable
 
     if reason := unavailable():
         pytest.skip(reason)
-    with standalone_cluster(tmp_path_factory.mktemp("spark-cluster")) as cluster:
+    with standalone_cluster(tmp_path_factory.mktemp("spark-cluster"), SHORT_LIVED_JVM) as cluster:
         yield cluster

@@ -28,6 +28,9 @@ WORKER_MEMORY = "2g"  # what the worker offers its executors
 EXECUTOR_MEMORY = "1g"
 DAEMON_MEMORY = "256m"  # the master's and the worker's own heaps
 START_TIMEOUT_S = 180  # a loaded 2-core machine starts three JVMs slowly
+# for JVMs that live a minute or so on 2 cores, as the tests' do: the JIT's optimising tier and a parallel
+# collector's threads cost more than they save (each test application ran a third faster without them)
+SHORT_LIVED_JVM = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 # the settings a small application needs on this cluster: its cores and executor, few shuffle partitions, no web
 # UI, and every address on the loopback
 APPLICATION_SETTINGS = {
@@ -80,18 +83,19 @@ class Cluster:
             return json.load(response).get("workers", [])
 
 
-def _daemon_env(folder: Path) -> dict[str, str]:
+def _daemon_env(folder: Path, jvm_options: str) -> dict[str, str]:
     conf = folder / "daemon-conf"
     conf.mkdir(exist_ok=True)
     return {**os.environ, "SPARK_HOME": str(spark_home()), "SPARK_CONF_DIR": str(conf), "SPARK_LOCAL_IP": "127.0.0.1",
-            "SPARK_DAEMON_MEMORY": DAEMON_MEMORY, "SPARK_LOG_DIR": str(folder), "SPARK_WORKER_DIR": str(folder / "work")}
+            "SPARK_DAEMON_MEMORY": DAEMON_MEMORY, "SPARK_DAEMON_JAVA_OPTS": jvm_options, "SPARK_LOG_DIR": str(folder),
+            "SPARK_WORKER_DIR": str(folder / "work")}
 
 
-def _start(folder: Path, name: str, args: list[str]) -> tuple[subprocess.Popen, Path]:
+def _start(folder: Path, name: str, args: list[str], jvm_options: str) -> tuple[subprocess.Popen, Path]:
     log = folder / f"{name}.log"
     with open(log, "wb") as out:  # the child keeps its own descriptor
         proc = subprocess.Popen([str(spark_home() / "bin" / "spark-class"), *args], stdout=out, stderr=subprocess.STDOUT,
-                                env=_daemon_env(folder), start_new_session=True)  # a group: the worker's executors too
+                                env=_daemon_env(folder, jvm_options), start_new_session=True)  # a group: the worker's executors too
     return proc, log
 
 
@@ -125,25 +129,28 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def standalone_cluster(folder: Path):
+def standalone_cluster(folder: Path, jvm_options: str = ""):
     """A master and one worker (``CORES`` cores, ``WORKER_MEMORY``) on 127.0.0.1, up once the worker has
-    registered with the master; both are stopped when the block ends, however it ends."""
+    registered with the master; both are stopped when the block ends, however it ends. ``jvm_options`` go to
+    every JVM: the daemons', and the drivers' and executors' of the applications that use ``conf_dir``."""
     folder.mkdir(parents=True, exist_ok=True)
     started = []
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         master, master_log = _start(folder, "master", [MASTER_CLASS, "--host", "127.0.0.1", "--port", "0",
-                                                       "--webui-port", "0"])
+                                                       "--webui-port", "0"], jvm_options)
         started.append(master)
         url = _wait_for(r"Starting Spark master at (spark://\S+)", master_log, master, deadline)
         ui = _wait_for(r"started at (http://\S+)", master_log, master, deadline)
         worker, worker_log = _start(folder, "worker", [WORKER_CLASS, "--host", "127.0.0.1", "--port", "0",
                                                        "--webui-port", "0", "--cores", str(CORES), "--memory",
-                                                       WORKER_MEMORY, "--work-dir", str(folder / "work"), url])
+                                                       WORKER_MEMORY, "--work-dir", str(folder / "work"), url], jvm_options)
         started.append(worker)
         conf = folder / "conf"
         conf.mkdir(exist_ok=True)
-        (conf / "spark-defaults.conf").write_text("".join(f"{k} {v}\n" for k, v in APPLICATION_SETTINGS.items()))
+        settings = {**APPLICATION_SETTINGS, **({"spark.driver.extraJavaOptions": jvm_options,
+                                                "spark.executor.extraJavaOptions": jvm_options} if jvm_options else {})}
+        (conf / "spark-defaults.conf").write_text("".join(f"{k} {v}\n" for k, v in settings.items()))
         cluster = Cluster(url, ui, conf, (master.pid, worker.pid))
         while not any(w.get("state") == "ALIVE" for w in cluster.workers()):
             if worker.poll() is not None or time.monotonic() > deadline:

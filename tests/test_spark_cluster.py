@@ -135,12 +135,12 @@ def test_a_world_goes_through_the_cluster_as_through_duckdb(spark_cluster, raw_w
 
 
 def test_the_cluster_stops_when_a_test_fails(tmp_path):
-    from spark_cluster import standalone_cluster, unavailable
+    from spark_cluster import SHORT_LIVED_JVM, standalone_cluster, unavailable
 
     if reason := unavailable():
         pytest.skip(reason)
     with pytest.raises(RuntimeError, match="a failing test"):
-        with standalone_cluster(tmp_path) as cluster:
+        with standalone_cluster(tmp_path, SHORT_LIVED_JVM) as cluster:
             assert cluster.workers() and len(cluster.process_groups) == 2
             raise RuntimeError("a failing test")
     assert not [p for p in psutil.process_iter(["status"]) if _group(p) in cluster.process_groups

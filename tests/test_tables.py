@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from fraudml.errors import InputError
-from fraudml.tables import TABLES, read_table, table_path, to_arrow, write_atomic, write_table
+from fraudml.tables import TABLES, parquet_files, read_table, table_path, to_arrow, write_atomic, write_table
 
 
 def test_written_tables_have_the_canonical_arrow_schema(tmp_path):
@@ -25,6 +25,13 @@ def test_a_table_may_be_a_folder_of_parts(tmp_path):
     pq.write_table(part, tmp_path / "sms" / "part-1.parquet")
     assert table_path(tmp_path, "sms") == tmp_path / "sms"
     assert len(read_table(tmp_path, "sms")) == 2
+
+
+def test_the_parts_of_a_table_are_taken_in_the_order_of_their_numbers(tmp_path):
+    (tmp_path / "calls").mkdir()
+    for i in (0, 1, 2, 10, 11):
+        (tmp_path / "calls" / f"part-{i}.parquet").touch()
+    assert [p.name for p in parquet_files(tmp_path / "calls")] == [f"part-{i}.parquet" for i in (0, 1, 2, 10, 11)]
 
 
 def test_an_absent_table_is_none_unless_required(tmp_path):

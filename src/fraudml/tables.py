@@ -14,6 +14,7 @@ call records are written.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -164,16 +165,22 @@ def table_path(folder: str | Path, name: str) -> Path | None:
 
 
 def parquet_files(path: str | Path) -> list[Path]:
-    """The Parquet file at ``path``, or every part under the folder ``path`` (sorted)."""
+    """The Parquet file at ``path``, or every part under the folder ``path`` in order (``part-2`` before
+    ``part-10``)."""
     path = Path(path)
     if not path.is_dir():
         if not path.is_file():
             raise InputError(f"{path}: no such file")
         return [path]
-    files = sorted(path.rglob("*.parquet"))
+    files = sorted(path.rglob("*.parquet"), key=_in_number_order)
     if not files:
         raise InputError(f"{path}: folder holds no Parquet parts")
     return files
+
+
+def _in_number_order(path: Path) -> list:
+    """A sort key of ``path`` that orders the numbers in it by value."""
+    return [(0, int(piece), "") if piece.isdigit() else (1, 0, piece) for piece in re.split(r"(\d+)", str(path))]
 
 
 def _unreadable(path: Path, exc: Exception) -> InputError:
