@@ -94,8 +94,9 @@ def _daemon_env(folder: Path, jvm_options: str) -> dict[str, str]:
 def _start(folder: Path, name: str, args: list[str], jvm_options: str) -> tuple[subprocess.Popen, Path]:
     log = folder / f"{name}.log"
     with open(log, "wb") as out:  # the child keeps its own descriptor
-        proc = subprocess.Popen([str(spark_home() / "bin" / "spark-class"), *args], stdout=out, stderr=subprocess.STDOUT,
-                                env=_daemon_env(folder, jvm_options), start_new_session=True)  # a group: the worker's executors too
+        proc = subprocess.Popen([str(spark_home() / "bin" / "spark-class"), *args], stdout=out,
+                                stderr=subprocess.STDOUT, env=_daemon_env(folder, jvm_options),
+                                start_new_session=True)  # a group: the worker's executors too
     return proc, log
 
 
@@ -144,7 +145,8 @@ def standalone_cluster(folder: Path, jvm_options: str = ""):
         ui = _wait_for(r"started at (http://\S+)", master_log, master, deadline)
         worker, worker_log = _start(folder, "worker", [WORKER_CLASS, "--host", "127.0.0.1", "--port", "0",
                                                        "--webui-port", "0", "--cores", str(CORES), "--memory",
-                                                       WORKER_MEMORY, "--work-dir", str(folder / "work"), url], jvm_options)
+                                                       WORKER_MEMORY, "--work-dir", str(folder / "work"), url],
+                                    jvm_options)
         started.append(worker)
         conf = folder / "conf"
         conf.mkdir(exist_ok=True)
