@@ -72,8 +72,7 @@ def pseudonymise_tables(con, tables: dict[str, object], key: bytes) -> dict[str,
     values = ibis.union(*(tables[n].select(value=tables[n][c]) for n, c in columns))
     values = values.filter(values.value.notnull()).distinct()
     mapping = values.mutate(pseudonym=_pseudonyms(key, by_value=is_spark(con))(values.value))
-    if is_spark(con):  # no temporary tables: a cached one, its function registered first (caching does not)
-        con._run_pre_execute_hooks(mapping)
+    if is_spark(con):  # no temporary tables: a cached one (fraudml.spark.backend)
         mapping = mapping.cache()
     else:
         mapping = con.create_table(f"pseudonyms_{next(_MAPPINGS)}", mapping, temp=True)

@@ -230,24 +230,23 @@ def fingerprints(t, schema: TableSchema, columns: list[str], missing: tuple[str,
     return g.select(ROW, _hash=(ibis.struct(values) if len(values) > 1 else next(iter(values.values()))).hash())
 
 
-def repeats(t, schema: TableSchema, columns: list[str], good: Callable, missing: tuple[str, ...] = NO_VALUE,
-            read: Callable[[], None] = lambda: None, check: Callable | None = None, hashed_text: bool = False,
-            pick: Callable | None = None):
+def repeats(t, schema: TableSchema, columns: list[str], good: Callable, check: Callable, pick: Callable,
+            missing: tuple[str, ...] = NO_VALUE, read: Callable[[], None] = lambda: None):
     """The ``_row`` of each row of source table ``t`` that is good and repeats an earlier good row (smaller ``_row``)
-    in ``columns`` (nulls equal), kept by the engine (release it when done). ``good`` keeps the good rows of
-    :func:`checked` rows (``check`` makes those, when given); ``read`` runs once the source has been read the
-    first time.
+    in ``columns`` (nulls equal), kept by the engine (release it when done). ``check`` makes :func:`checked` rows
+    of an engine table, and ``good`` keeps the good ones; ``pick(t, candidates)`` gives the rows of ``t`` whose
+    ``_row`` is among the candidates' (the engine may have a better way than a join); ``read`` runs once the
+    source has been read the first time.
 
     The source is read twice. First every row's ``columns`` are hashed cheaply (no rule is checked), and the
     rows whose hash occurs more than once are the candidates; then only the candidates are checked, typed and
     compared by their whole values: each set of equal good values gives every row number but its first.
-    With ``hashed_text`` a text value is compared by its 64-bit hash, so that the groups of a table with
-    millions of repeats (hashed numbers are 128 characters) fit in memory; two rows are then taken for
-    repeats if their texts differ but share a hash in every text column while all else is equal: for a few
-    million distinct numbers, odds of about one in a million per table that any two numbers share a hash,
-    and the rows would further need every other value equal. Spark's hash has 32 bits: never with Spark.
-    ``pick(t, candidates)`` gives the rows of ``t`` whose ``_row`` is among the candidates', where an engine has
-    a better way than a join.
+    A text value is compared by its 64-bit hash, so that the groups of a table with millions of repeats
+    (hashed numbers are 128 characters) fit in memory; two rows are then taken for repeats if their texts
+    differ but share a hash in every text column while all else is equal: for a few million distinct numbers,
+    odds of about one in a million per table that any two numbers share a hash, and the rows would further
+    need every other value equal. DuckDB's path only: Spark's hash has 32 bits, and Spark finds repeats with a
+    window (:mod:`fraudml.validation.spark`).
     """
     hashed = fingerprints(t, schema, columns, missing).cache()
     try:
@@ -259,10 +258,8 @@ def repeats(t, schema: TableSchema, columns: list[str], good: Callable, missing:
     try:
         if not candidates.count().to_pyarrow().as_py():  # no hash repeats: no row does, and the source needs no second read
             return candidates.cache()
-        chosen = pick(t, candidates) if pick is not None else t.filter(t[ROW].isin(candidates[ROW]))
-        rows = good(check(chosen) if check else checked(chosen, schema, missing))
-        if hashed_text:
-            rows = rows.mutate(**{c: rows[c].hash() for c in columns if rows[c].type().is_string()})
+        rows = good(check(pick(t, candidates)))
+        rows = rows.mutate(**{c: rows[c].hash() for c in columns if rows[c].type().is_string()})
         rows = rows.select(ROW, *columns).cache()  # read once, grouped and joined below
         try:
             firsts = rows.group_by(columns).aggregate(_first=rows[ROW].min())

@@ -181,8 +181,8 @@ def _repeats(con, table, schema: TableSchema, missing: tuple[str, ...], step: St
     step("finding repeated rows")
     check = functools.partial(checked_view, con, schema=schema, missing=missing)
     pick = functools.partial(_picked_table, con, marks)
-    found = repeats(table, schema, schema.names, lambda c: c.filter(c[REASON].isnull()), missing, first_read, check,
-                    hashed_text=True, pick=pick)
+    found = repeats(table, schema, schema.names, lambda c: c.filter(c[REASON].isnull()), check, pick, missing,
+                    first_read)
     repeated = [(DUPLICATE, found)]
     try:
         if schema.key:
@@ -191,8 +191,7 @@ def _repeats(con, table, schema: TableSchema, missing: tuple[str, ...], step: St
             def good(c):
                 return c.filter(c[REASON].isnull() & ~c[ROW].isin(found[ROW]))
 
-            repeated.append((key_repeat(schema), repeats(table, schema, list(schema.key), good, missing, check=check,
-                                                         hashed_text=True, pick=pick)))
+            repeated.append((key_repeat(schema), repeats(table, schema, list(schema.key), good, check, pick, missing)))
         reason = REASON
         for why, rows in reversed(repeated):  # the first is the outermost case
             held = _row_set(con, rows)
