@@ -96,7 +96,7 @@ class RowSet:
 # zstd's level 1 rather than DuckDB's 3: the same size for hashed numbers (76 against 77 MB a million calls) in
 # 1.1 rather than 1.9 CPU s, the writer being the costliest part of an ingest
 _PARQUET = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
-_SAMPLE_ROWS = 1 << 17  # rows whose Parquet sizes the parts written by ranges: a row group's worth (DuckDB's 122,880)
+_SAMPLE_ROWS = 1 << 17  # rows whose Parquet sizes the parts written by ranges: a whole row group (DuckDB's 122,880)
 _PLACEHOLDER = "fraudml_rules_input"
 _VIEWS = itertools.count()
 
@@ -276,9 +276,10 @@ def _row_range(con, table, first: int, last: int):
 
 
 def _copy_in_ranges(con, table, query: Callable[[object], str], rows: int, target: Path) -> int:
-    """Write the rows ``query(t)`` gives of engine table ``table`` (``rows`` rows, that can skip to a range of
-    ``_row``) as a folder ``target`` of parts, each ``query`` of a range of rows of its own, in order on any number
-    of threads; the rows written. Parts hold about ``PART_BYTES``, as the first ``_SAMPLE_ROWS`` take."""
+    """Write the rows ``query(t)`` gives of ranges ``t`` of engine table ``table`` (``rows`` rows) as a folder
+    ``target`` of parts, each part from a range of ``_row`` of its own, which keeps the rows' order whatever the
+    threads; the rows written. A range holds as many rows as make about ``PART_BYTES``, as the first
+    ``_SAMPLE_ROWS`` written alone tell."""
     def write(folder: Path) -> int:
         first = folder / "part-0.parquet"  # the sample, then the first part in its place
         sample = min(rows, _SAMPLE_ROWS)
@@ -320,8 +321,8 @@ def _write(con, table, schema: TableSchema, missing: tuple[str, ...], reason: st
            marks: Marks, row_count: int | None) -> tuple[int, dict[str, int]]:
     """Write the kept rows of source table ``table`` as its canonical table in ``out``, and the quarantined ones
     (only when there are some) to ``out/_quarantine/<name>.parquet``; the rows kept, and quarantined per reason.
-    A table in parts is written a range of ``_row`` a part where the source can skip to one (its ``row_count``
-    known).
+    A table in parts is written a part per range of ``_row`` where the source can skip to one (``row_count``
+    given).
 
     The pass that writes the kept rows sets the others aside in a bitmap, so that the quarantine's pass checks
     only those: the rules run once over each row."""
