@@ -28,10 +28,13 @@ def test_a_table_may_be_a_folder_of_parts(tmp_path):
 
 
 def test_the_parts_of_a_table_are_taken_in_the_order_of_their_numbers(tmp_path):
-    (tmp_path / "calls").mkdir()
+    (tmp_path / "sms").mkdir()
     for i in (0, 1, 2, 10, 11):
-        (tmp_path / "calls" / f"part-{i}.parquet").touch()
-    assert [p.name for p in parquet_files(tmp_path / "calls")] == [f"part-{i}.parquet" for i in (0, 1, 2, 10, 11)]
+        part = pd.DataFrame({"msisdn": [str(i)], "counterpart": ["b"], "direction": ["in"],
+                             "sent_at": [pd.Timestamp("2020-01-01")]})
+        pq.write_table(to_arrow(part, "sms"), tmp_path / "sms" / f"part-{i}.parquet")
+    assert [p.name for p in parquet_files(tmp_path / "sms")] == [f"part-{i}.parquet" for i in (0, 1, 2, 10, 11)]
+    assert read_table(tmp_path, "sms")["msisdn"].tolist() == ["0", "1", "2", "10", "11"]
 
 
 def test_an_absent_table_is_none_unless_required(tmp_path):

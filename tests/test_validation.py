@@ -1,5 +1,6 @@
 """Validation keeps good rows, quarantines bad ones with a reason, and stops on unusable input."""
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -8,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fraudml.errors import InputError
-from fraudml.tables import TABLES, table_path
+from fraudml.tables import TABLES, parquet_files, read_parquet, table_path
 from fraudml.validation import REASON, ROW, validate, validate_and_write, validate_folder
 
 
@@ -185,3 +186,28 @@ def test_written_rows_keep_their_source_order(tmp_path):
     written = pd.read_parquet(tmp_path / "app_usage.parquet")
     assert result.quarantined == 101
     assert written["app"].tolist() == rows["app"].drop(index=range(1000, 1101)).tolist()
+
+
+def test_a_table_in_memory_written_in_parts_gives_the_same_files_each_time_its_rows_in_order(tmp_path, monkeypatch):
+    """Held in pieces, which DuckDB's threads scan side by side: the parts hold the kept rows in the table's order,
+    the quarantine its repeats in order, and a second write gives the same bytes."""
+    monkeypatch.setattr("fraudml.validation.run.PART_BYTES", 500_000)  # several parts of a small table
+    n = 300_000
+    i = np.arange(n)
+    rows = pd.DataFrame({"msisdn": [f"n{k % 977}" for k in i], "counterpart": [f"c{k}" for k in i],
+                         "direction": np.where(i % 2 == 0, "out", "in"),
+                         "started_at": pd.Timestamp("2020-01-01") + pd.to_timedelta(i, unit="s"),
+                         "duration_s": i % 600})
+    rows.iloc[1::3] = rows.iloc[0::3].to_numpy()  # every third row from the second on repeats the row before it
+    pieces = pa.Table.from_batches(pa.Table.from_pandas(rows, preserve_index=False).to_batches(max_chunksize=10_000))
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        validate_and_write({"calls": pieces}, out)
+    files = [parquet_files(out / "calls") for out in outs]
+    assert len(files[0]) > 1
+    assert [p.relative_to(outs[0]) for p in files[0]] == [p.relative_to(outs[1]) for p in files[1]]
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(*files))
+    kept = [k for k in i if k % 3 != 1]
+    assert read_parquet(outs[0] / "calls", ["counterpart"]).column(0).to_pylist() == [f"c{k}" for k in kept]
+    quarantine = pq.read_table(outs[0] / "_quarantine" / "calls.parquet", columns=[ROW]).column(0).to_pylist()
+    assert quarantine == list(range(2, n + 1, 3))

@@ -204,10 +204,11 @@ def parquet_schema(path: str | Path) -> pa.Schema:
 
 
 def read_parquet(path: str | Path, columns: list[str] | None = None) -> pa.Table:
-    """A Parquet file or a folder of parts, whole (or ``columns`` of it); unreadable input is an InputError naming it."""
-    parquet_files(path)  # names a missing file or an empty folder
+    """A Parquet file or a folder of parts in order, whole (or ``columns`` of it); unreadable input is an InputError
+    naming it."""
+    files = parquet_files(path)  # names a missing file or an empty folder
     try:
-        return pq.read_table(path, columns=columns)
+        return pq.read_table([str(f) for f in files], columns=columns)  # a folder alone reads part-10 before part-2
     except Exception as exc:  # pyarrow raises several types for corrupt files
         raise _unreadable(Path(path), exc) from exc
 

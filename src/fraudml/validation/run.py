@@ -5,7 +5,11 @@ On DuckDB a table is read a few times, each read streaming through the engine:
 once to hash its rows (rows whose hash repeats are the only candidates for
 duplicates), once to compare the candidates' values exactly (twice more for a
 table with a key, for repeated keys), then once for the kept rows, which DuckDB
-writes as Parquet parts itself, and once for the quarantined ones. Between reads
+writes as Parquet parts itself, and once for the quarantined ones. DuckDB's own
+split into parts keeps the rows' order only when the query runs on one thread, as
+one that scans a CSV file does; a source that can skip to a range of row numbers
+(a table in memory) is instead written a part at a time, each from its own range,
+which keeps the order on every thread. Between reads
 the engine keeps a row number and a hash per row; the rows that repeat others
 are marked from a bitmap, a bit a row. No row passes through Python.
 """
@@ -92,6 +96,7 @@ class RowSet:
 # zstd's level 1 rather than DuckDB's 3: the same size for hashed numbers (76 against 77 MB a million calls) in
 # 1.1 rather than 1.9 CPU s, the writer being the costliest part of an ingest
 _PARQUET = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1"
+_SAMPLE_ROWS = 1 << 17  # rows whose Parquet sizes the parts written by ranges: a whole row group (DuckDB's 122,880)
 _PLACEHOLDER = "fraudml_rules_input"
 _VIEWS = itertools.count()
 
@@ -237,21 +242,52 @@ def _in_source_order(con) -> Iterator[None]:
         con.raw_sql("SET SESSION preserve_insertion_order = false")
 
 
-def _copy(con, query: str, target: Path, parts: bool) -> int:
-    """Write ``query``'s rows, in order, as one Parquet file ``target`` or a folder ``target`` of parts; the rows
-    written. Nothing is at ``target`` until every row is written."""
+def _staged(target: Path, write: Callable[[Path], int]) -> int:
+    """``write(staged)`` (the rows it writes) to a path beside ``target``, then moved to ``target``: nothing is at
+    ``target`` until every row is written."""
     staged = target.with_name(f".{target.name}.staged")
-    options = _PARQUET
-    if parts:
-        options += f", FILE_SIZE_BYTES {PART_BYTES}, FILENAME_PATTERN 'part-{{i}}'"
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with _in_source_order(con):
-            rows = con.con.execute(f"COPY ({query}) TO {_quoted(str(staged))} ({options})").fetchone()[0]
+        rows = write(staged)
         os.replace(staged, target)
     finally:
         shutil.rmtree(staged, ignore_errors=True) if staged.is_dir() else staged.unlink(missing_ok=True)
     return rows
+
+
+def _copy(con, query: str, target: Path, parts: bool) -> int:
+    """Write ``query``'s rows as one Parquet file ``target``, in order, or as a folder ``target`` of parts that
+    DuckDB starts every ``PART_BYTES``, in order only if the query runs on one thread (as one that scans a CSV file
+    does); the rows written."""
+    options = _PARQUET
+    if parts:
+        options += f", FILE_SIZE_BYTES {PART_BYTES}, FILENAME_PATTERN 'part-{{i}}'"
+
+    def write(path: Path) -> int:
+        with _in_source_order(con):
+            return con.con.execute(f"COPY ({query}) TO {_quoted(str(path))} ({options})").fetchone()[0]
+    return _staged(target, write)
+
+
+def _row_range(con, table, first: int, last: int):
+    """The rows of engine table ``table`` whose ``_row`` is from ``first`` to ``last``."""
+    return sql_view(con, f"range_{next(_VIEWS)}",
+                    f"SELECT * FROM ({con.compile(table)}) WHERE {ROW} BETWEEN {first} AND {last}")
+
+
+def _copy_in_ranges(con, table, query: Callable[[object], str], rows: int, target: Path) -> int:
+    """Write the rows ``query(t)`` gives of ranges ``t`` of engine table ``table`` (``rows`` rows) as a folder
+    ``target`` of parts, each part from a range of ``_row`` of its own, which keeps the rows' order whatever the
+    threads; the rows written. A range holds as many rows as make about ``PART_BYTES``, as the first
+    ``_SAMPLE_ROWS`` written alone tell."""
+    def write(folder: Path) -> int:
+        first = folder / "part-0.parquet"  # the sample, then the first part in its place
+        sample = min(rows, _SAMPLE_ROWS)
+        _copy(con, query(_row_range(con, table, 1, sample)), first, parts=False)
+        length = max(1, PART_BYTES * sample // first.stat().st_size)
+        return sum(_copy(con, query(_row_range(con, table, start, start + length - 1)), folder / f"part-{i}.parquet",
+                         parts=False) for i, start in enumerate(range(1, rows + 1, length)))
+    return _staged(target, write)
 
 
 def _reasons(con, query: str) -> dict[str, int]:
@@ -282,16 +318,24 @@ class Collected:
 
 
 def _write(con, table, schema: TableSchema, missing: tuple[str, ...], reason: str, given: list[str], out: Path,
-           marks: Marks) -> tuple[int, dict[str, int]]:
+           marks: Marks, row_count: int | None) -> tuple[int, dict[str, int]]:
     """Write the kept rows of source table ``table`` as its canonical table in ``out``, and the quarantined ones
     (only when there are some) to ``out/_quarantine/<name>.parquet``; the rows kept, and quarantined per reason.
+    A table in parts is written a part per range of ``_row`` where the source can skip to one (``row_count``
+    given).
 
     The pass that writes the kept rows sets the others aside in a bitmap, so that the quarantine's pass checks
     only those: the rules run once over each row."""
     aside = RowSet()
     keep = f"{marks.setting_aside(aside)}({ROW}, {REASON})"
-    kept = _copy(con, _kept(_judged(con, table, schema, missing, reason), schema, keep),
-                 table_target(out, schema.name), schema.in_parts)
+
+    def kept_rows(t) -> str:
+        return _kept(_judged(con, t, schema, missing, reason), schema, keep)
+    target = table_target(out, schema.name)
+    if schema.in_parts and row_count is not None:
+        kept = _copy_in_ranges(con, table, kept_rows, row_count, target)
+    else:
+        kept = _copy(con, kept_rows(table), target, schema.in_parts)
     if not aside:
         return kept, {}
     picked = _picked(con, marks, table, aside)
@@ -302,15 +346,19 @@ def _write(con, table, schema: TableSchema, missing: tuple[str, ...], reason: st
 
 def validate_table(con, table, name: str, source: str | Path, *, out: str | Path | None = None,
                    missing: tuple[str, ...] = NO_VALUE, step: Step | None = None,
-                   check_source: Callable[[], None] | None = None, collect: Collected | None = None) -> Counts:
+                   check_source: Callable[[], None] | None = None, collect: Collected | None = None,
+                   row_count: int | None = None) -> Counts:
     """Validate engine table ``table`` (canonical columns as text or typed, and ``_row``) against canonical table
     ``name``; ``source`` names it in messages. Text that is empty once stripped, or one of ``missing``, is no value.
 
     With ``out``, the kept rows are written to ``<out>/<name>`` (see :func:`fraudml.tables.table_target`) and the
     quarantined ones to ``<out>/_quarantine/<name>.parquet``; with ``collect``, both are gathered in it;
     else only counted (on Spark, :mod:`fraudml.validation.spark` writes the same files, and ``collect`` is not
-    offered). ``check_source`` runs once the source has first been read (to stop on lines a CSV reader set
-    aside before anything else is concluded). Unusable input raises InputError.
+    offered). A table written in parts holds the source's order on any number of threads where ``row_count`` gives
+    the source's rows (a source that can skip to a range of ``_row``, as a table in memory can); else only where
+    the source is scanned on one thread, as a CSV file is. ``check_source`` runs once the source has first been
+    read (to stop on lines a CSV reader set aside before anything else is concluded). Unusable input raises
+    InputError.
     """
     if is_spark(con):
         from fraudml.validation.spark import validate_table_spark
@@ -325,7 +373,7 @@ def validate_table(con, table, name: str, source: str | Path, *, out: str | Path
         reason = _repeats(con, table, schema, missing, step, check_source or (lambda: None), marks)
         step("writing" if out is not None else "counting")
         if out is not None:
-            kept, reasons = _write(con, table, schema, missing, reason, given, Path(out), marks)
+            kept, reasons = _write(con, table, schema, missing, reason, given, Path(out), marks, row_count)
         else:
             rows = _judged(con, table, schema, missing, reason)
             reasons = _reasons(con, f"SELECT {REASON} FROM {rows}")

@@ -88,9 +88,10 @@ def validate_and_write(tables: dict[str, Table], folder: str | Path, sources: di
     try:
         results = []
         for name, data in tables.items():
-            table = scan_arrow(con, f"source_{name}", with_rows(data))
-            results.append(validate_table(con, table, name, (sources or {}).get(name, name), out=staging,
-                                          step=_for_table(step, name)))
+            source = with_rows(data)
+            results.append(validate_table(con, scan_arrow(con, f"source_{name}", source), name,
+                                          (sources or {}).get(name, name), out=staging, step=_for_table(step, name),
+                                          row_count=source.num_rows))
         publish(staging, folder, tables)
     finally:
         close(con, spill, step)
