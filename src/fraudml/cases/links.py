@@ -91,13 +91,14 @@ def holder_links(tables, flagged, as_of: datetime):
 def victim_links(tables, flagged, as_of: datetime, window_days: int):
     """Pairs of flagged numbers that called many of the same rarely called counterparts in the window."""
     calls = _window_calls(tables, as_of, window_days)
-    out = calls.filter((calls.direction == "out") & (calls.counterpart != calls.msisdn))
-    out = out.select("msisdn", "counterpart").distinct()
-    callers = out.group_by("counterpart").aggregate(n=out.count())
-    rare = out.join(callers.filter(callers.n <= VICTIM_MAX_CALLERS).select("counterpart"), "counterpart")
+    out = calls.filter((calls.direction == "out") & (calls.counterpart != calls.msisdn)).select("msisdn", "counterpart")
+    mine = out.join(flagged, "msisdn").distinct()
+    # callers counted for the flagged numbers' counterparts only: their own hash table, not one of every pair
+    theirs = out.filter(out.counterpart.isin(mine.counterpart))
+    callers = theirs.group_by("counterpart").aggregate(n=theirs.msisdn.nunique())
+    rare = mine.join(callers.filter(callers.n <= VICTIM_MAX_CALLERS).select("counterpart"), "counterpart")
     reach = rare.group_by("msisdn").aggregate(victims=rare.count())
-    mine = rare.join(flagged, "msisdn").select("counterpart", a="msisdn")
-    j = mine.join(rare.join(flagged, "msisdn").select("counterpart", b="msisdn"), "counterpart")
+    j = rare.select("counterpart", a="msisdn").join(rare.select("counterpart", b="msisdn"), "counterpart")
     j = j.filter(j.a != j.b)
     pairs = j.group_by(["a", "b"]).aggregate(shared=j.count())
     ra, rb = reach.select(a="msisdn", va="victims"), reach.select(b="msisdn", vb="victims")
@@ -117,8 +118,7 @@ def place_links(tables, flagged, as_of: datetime, window_days: int):
     """
     calls = _window_calls(tables, as_of, window_days)
     celled = calls.filter(calls.cell.notnull())
-    use = celled.select("cell", "msisdn").distinct()
-    per_cell = use.group_by("cell").aggregate(n=use.count())
+    per_cell = celled.group_by("cell").aggregate(n=celled.msisdn.nunique())
     hubs = per_cell.filter(per_cell.n > PLACE_HUB_FACTOR * per_cell.n.median()).select("cell")
     mine = celled.join(flagged, "msisdn")
     counts = mine.group_by(["msisdn", "cell"]).aggregate(c=mine.count())

@@ -98,33 +98,31 @@ def _activity(tables, labels, as_of: datetime, window_days: int):
 
 def _summarise(members: pd.DataFrame, pairs: pd.DataFrame, activity: pd.DataFrame, flagged: set[str],
                rounds: int) -> Rings:
+    """The rings' table, every ring at once (ring by ring, pandas' fixed costs were most of the work)."""
     members = members.assign(flagged=members["node"].isin(flagged))
     per = members.groupby("label").agg(size=("node", "size"), flagged=("flagged", "sum"))
     per = per.sort_index().sort_values(["flagged", "size"], ascending=False, kind="stable")  # ties: by label
     ids = pd.Series([f"R{i}" for i in range(1, len(per) + 1)], index=per.index)
-    rows = []
-    acts = activity.set_index("label")
-    for label, ring in per.iterrows():
-        p = pairs[pairs["label"] == label]
-        links_ = p.drop_duplicates(["a", "b", "kind"]).sort_values(["kind", "a", "b"])
-        rows.append({
-            RING_ID: ids[label], "size": int(ring["size"]), "flagged": int(ring["flagged"]),
-            **{f"{kind}_links": int((links_["kind"] == kind).sum()) for kind in KINDS},
-            "counterparts": _int(acts.at[label, "counterparts"]),
-            "first_activity": _time(acts.at[label, "first_activity"]), "last_activity": _time(acts.at[label, "last_activity"]),
-            "handsets": sorted(p.loc[p["kind"] == "handset", "via"].unique()),
-            "holders": sorted(p.loc[p["kind"] == "holder", "via"].unique()),
-            "members": sorted(members.loc[members["label"] == label, "node"]),
-            "links": links_[["a", "b", "kind"]].to_dict("records"),
-        })
-    table = pa.Table.from_pylist(rows, schema=RINGS).to_pandas()
+    links_ = pairs.drop_duplicates(["label", "a", "b", "kind"]).sort_values(["label", "kind", "a", "b"])
+    kinds = pd.crosstab(links_["label"], links_["kind"]).reindex(columns=list(KINDS), fill_value=0)
+    lists = pd.DataFrame({
+        "handsets": _sorted(pairs[pairs["kind"] == "handset"], "via"),
+        "holders": _sorted(pairs[pairs["kind"] == "holder"], "via"),
+        "members": _sorted(members, "node"),
+        "links": links_.assign(link=links_[["a", "b", "kind"]].to_dict("records")).groupby("label")["link"].agg(list),
+    })
+    table = per.assign(**{RING_ID: ids}).join([kinds.add_suffix("_links"), activity.set_index("label"), lists])
+    counted = [f"{kind}_links" for kind in KINDS] + ["counterparts"]
+    table[counted] = table[counted].fillna(0).astype("int64")
+    for column in lists.columns:
+        table[column] = table[column].map(lambda v: v if isinstance(v, list) else [])
+    table = pa.Table.from_pandas(table[RINGS.names], schema=RINGS, preserve_index=False).to_pandas()
     out = pd.DataFrame({"msisdn": members["node"].astype("string"), RING_ID: members["label"].map(ids).astype("string")})
     return Rings(out.sort_values("msisdn", ignore_index=True), table, rounds)
 
 
-def _int(value) -> int:
-    return 0 if pd.isna(value) else int(value)
+def _sorted(frame: pd.DataFrame, column: str) -> pd.Series:
+    """Per label, the distinct values of ``column``, sorted."""
+    values = frame[["label", column]].drop_duplicates().sort_values(["label", column])
+    return values.groupby("label")[column].agg(list)
 
-
-def _time(value):
-    return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()

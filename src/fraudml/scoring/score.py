@@ -291,13 +291,18 @@ def split_population(bundle, data: str | Path, as_of: date, numbers: pd.Series, 
                      allow_stale: bool) -> tuple[pd.Series, pd.DataFrame]:
     """The numbers live at as_of, and the closed ones with their reason; refuses a stale as_of."""
     from fraudml.engine import close, connect, load_tables
-    from fraudml.features.population import check_as_of, population
+    from fraudml.features.population import check_as_of, first_events, has_events, population
 
     con = connect(engine)
-    tables = load_tables(con, data)
-    if not allow_stale:
-        check_as_of(tables, [pd.Timestamp(as_of)], max(bundle.spec.windows))
-    reasons = population(con, tables, pd.DataFrame({"msisdn": numbers, "as_of": pd.Timestamp(as_of)}))
-    close(con)
+    try:
+        tables = load_tables(con, data)
+        first = first_events(tables).cache() if has_events(tables) else None  # read once for both questions
+        if not allow_stale:
+            check_as_of(tables, [pd.Timestamp(as_of)], max(bundle.spec.windows), first)
+        reasons = population(con, tables, pd.DataFrame({"msisdn": numbers, "as_of": pd.Timestamp(as_of)}), first)
+        if first is not None:
+            first.release()
+    finally:
+        close(con)
     out = reasons["reason"].notna().to_numpy()
     return numbers[~out].reset_index(drop=True), reasons.loc[out, ["msisdn", "reason"]].reset_index(drop=True)
