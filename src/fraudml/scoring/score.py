@@ -293,16 +293,16 @@ def split_population(bundle, data: str | Path, as_of: date, numbers: pd.Series, 
     from fraudml.engine import close, connect, load_tables
     from fraudml.features.population import check_as_of, first_events, has_events, population
 
-    con = connect(engine)
+    con, first = connect(engine), None
     try:
         tables = load_tables(con, data)
         first = first_events(tables).cache() if has_events(tables) else None  # read once for both questions
         if not allow_stale:
             check_as_of(tables, [pd.Timestamp(as_of)], max(bundle.spec.windows), first)
         reasons = population(con, tables, pd.DataFrame({"msisdn": numbers, "as_of": pd.Timestamp(as_of)}), first)
-        if first is not None:
-            first.release()
     finally:
+        if first is not None:  # before the connection closes, or Ibis drops it from a closed one later
+            first.release()
         close(con)
     out = reasons["reason"].notna().to_numpy()
     return numbers[~out].reset_index(drop=True), reasons.loc[out, ["msisdn", "reason"]].reset_index(drop=True)
