@@ -134,6 +134,23 @@ def test_written_tables_take_their_layout_and_the_quarantine_holds_source_values
     assert not (tmp_path / "_quarantine" / "labels.parquet").exists()
 
 
+@pytest.mark.parametrize("bad", [False, True])
+def test_the_written_quarantine_holds_every_row_not_kept_in_source_order(tmp_path, bad):
+    """With or without a row failing a rule of its columns (the quarantine then checks every row again, else only
+    the repeats), it holds each row not kept with its source values and reason, in source order."""
+    df = pd.DataFrame({"msisdn": ["a", "b", " a", "c", "b", "a"], "numbers_on_id": ["1", "2", "1.0", "x" if bad else "3",
+                                                                                   "2", "9"]})
+    [result] = validate_and_write({"accounts": df}, tmp_path)
+    q = pd.read_parquet(tmp_path / "_quarantine" / "accounts.parquet")
+    expected = [[" a", "1.0", 3, "exact duplicate of an earlier row"],
+                *([["c", "x", 4, "numbers_on_id: not a whole number"]] if bad else []),
+                ["b", "2", 5, "exact duplicate of an earlier row"],
+                ["a", "9", 6, "msisdn: repeats an earlier row with other values"]]
+    assert q[["msisdn", "numbers_on_id", ROW, REASON]].values.tolist() == expected
+    assert (result.read, result.kept) == (6, 2 if bad else 3)
+    assert pd.read_parquet(tmp_path / "accounts.parquet")["msisdn"].tolist() == ["a", "b", *([] if bad else ["c"])]
+
+
 def test_writing_again_replaces_a_table_in_either_form(tmp_path):
     pq.write_table(pa.table({"msisdn": ["old"]}), tmp_path / "calls.parquet")
     validate_and_write({"calls": calls()}, tmp_path)

@@ -33,7 +33,7 @@ from fraudml.tables import TABLES, open_parquet, parquet_files, parquet_schema, 
 ENGINES = ("duckdb", "spark")
 DEFAULT_MEMORY_LIMIT = "2GB"  # ingest and validation: fits a laptop; DuckDB spills to disk past it
 # of the memory limit of an ingest or a validation, DuckDB's share: its limit bounds its buffers, not every allocation
-# it makes (the Parquet writer's pages, the CSV reader's), nor Python's own (Ibis, the repeats' bitmaps), so that the
+# it makes (the Parquet writer's pages, the CSV reader's), nor Python's own (Ibis), so that the
 # whole process stays near the limit
 STREAMED_SHARE = 0.75
 SIDE_BY_SIDE = 2  # jobs run at once by run_side_by_side: the cores of a laptop's share, and a 2-core runner's

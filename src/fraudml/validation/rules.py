@@ -231,12 +231,12 @@ def fingerprints(t, schema: TableSchema, columns: list[str], missing: tuple[str,
 
 
 def repeats(t, schema: TableSchema, columns: list[str], good: Callable, check: Callable, pick: Callable,
-            missing: tuple[str, ...] = NO_VALUE, read: Callable[[], None] = lambda: None):
+            missing: tuple[str, ...] = NO_VALUE, read: Callable[[int], None] = lambda rows: None):
     """The ``_row`` of each row of source table ``t`` that is good and repeats an earlier good row (smaller ``_row``)
     in ``columns`` (nulls equal), kept by the engine (release it when done). ``check`` makes :func:`checked` rows
     of an engine table, and ``good`` keeps the good ones; ``pick(t, candidates)`` gives the rows of ``t`` whose
     ``_row`` is among the candidates' (the engine may have a better way than a join); ``read`` runs once the
-    source has been read the first time.
+    source has been read the first time, with the number of its rows.
 
     The source is read twice. First every row's ``columns`` are hashed cheaply (no rule is checked), and the
     rows whose hash occurs more than once are the candidates; then only the candidates are checked, typed and
@@ -250,7 +250,7 @@ def repeats(t, schema: TableSchema, columns: list[str], good: Callable, check: C
     """
     hashed = fingerprints(t, schema, columns, missing).cache()
     try:
-        read()
+        read(hashed.count().to_pyarrow().as_py())
         counted = hashed.group_by("_hash").aggregate(_n=hashed.count())
         candidates = hashed.semi_join(counted.filter(counted._n > 1), "_hash").select(ROW).cache()
     finally:
