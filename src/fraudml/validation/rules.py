@@ -152,13 +152,14 @@ def column_rules(col: Column, value, unparsed) -> list[tuple]:
 def _stages(t, schema: TableSchema, missing: tuple[str, ...]):
     """``t`` with, for each canonical column it has, the value given (``_given_``), parsed (``_parsed_``), typed
     (``_value_``) and whether a given value does not parse (``_unparsed_``), one projection each, so that the
-    engine works out each once."""
+    engine works out each once. Ibis merges a projection into the next, writing out each use of a column the
+    first computes, which would parse a number five times: ``view`` keeps each its own."""
     cols = [c for c in schema.columns if c.name in t.columns]
-    t = _given(t, cols, missing)
-    t = t.mutate(**{f"_parsed_{c.name}": _parsed(c, t[f"_given_{c.name}"]) for c in cols})
-    t = t.mutate(**{f"_value_{c.name}": _typed(c, t[f"_parsed_{c.name}"]) for c in cols})
+    t = _given(t, cols, missing).view()
+    t = t.mutate(**{f"_parsed_{c.name}": _parsed(c, t[f"_given_{c.name}"]) for c in cols}).view()
+    t = t.mutate(**{f"_value_{c.name}": _typed(c, t[f"_parsed_{c.name}"]) for c in cols}).view()
     return t.mutate(**{f"_unparsed_{c.name}": t[f"_given_{c.name}"].notnull() & t[f"_value_{c.name}"].isnull()
-                       for c in cols})
+                       for c in cols}).view()
 
 
 def checked(t, schema: TableSchema, missing: tuple[str, ...] = NO_VALUE):
