@@ -139,14 +139,32 @@ def _picked(con, table, rows: str):
 
 @dataclass
 class Judgement:
-    """What the reads before writing found of a source table: the SQL of each row's ``_reason`` over
-    :func:`checked_view` rows (the first column rule it fails, else a repeat of an earlier good row, else null),
-    the SQL condition that a row is such a repeat, how many rows are, and how many rows the source holds."""
+    """What the reads before writing found of a source table: each kind of repeat of an earlier good row (its
+    reason, and the SQL condition of ``_row`` that a row is such a repeat), first the outermost; how many rows
+    repeat; and how many rows the source holds."""
 
-    reason: str
-    repeat: str
+    repeated: list[tuple[str, str]]
     repeats: int
     read: int
+
+    @property
+    def reason(self) -> str:
+        """The SQL of each row's ``_reason`` over :func:`checked_view` rows: the first column rule it fails, else
+        the repeat it is, else null."""
+        reason = REASON
+        for why, held in reversed(self.repeated):
+            reason = f"CASE WHEN {REASON} IS NULL AND {held} THEN {_quoted(why)} ELSE {reason} END"
+        return reason
+
+    @property
+    def repeat(self) -> str:
+        """The SQL condition that a row repeats an earlier good row."""
+        return " OR ".join(held for _, held in self.repeated) or "false"
+
+    @property
+    def repeat_reason(self) -> str:
+        """The SQL of the repeat a row is, for a row that is one: its ``_reason`` without a rule checked."""
+        return f"CASE {' '.join(f'WHEN {held} THEN {_quoted(why)}' for why, held in self.repeated)} END"
 
 
 def _repeats(con, table, schema: TableSchema, missing: tuple[str, ...], step: Step, first_read: Callable[[], None],
@@ -174,14 +192,8 @@ def _repeats(con, table, schema: TableSchema, missing: tuple[str, ...], step: St
                 return c.filter(c[REASON].isnull() & ~c[ROW].isin(found[ROW]))
 
             repeated.append((key_repeat(schema), repeats(table, schema, list(schema.key), good, check, pick, missing)))
-        reason, repeat, count = REASON, [], 0
-        for why, rows in reversed(repeated):  # the first is the outermost case
-            held, n = bits.of(rows)
-            if n:
-                reason = f"CASE WHEN {REASON} IS NULL AND {held} THEN {_quoted(why)} ELSE {reason} END"
-                repeat.append(held)
-                count += n
-        return Judgement(reason, " OR ".join(repeat) or "false", count, read[0])
+        held = [(why, *bits.of(rows)) for why, rows in repeated]
+        return Judgement([(why, sql) for why, sql, n in held if n], sum(n for _, _, n in held), read[0])
     finally:
         for _, rows in repeated:
             rows.release()
@@ -201,11 +213,13 @@ def _kept(judged: str, schema: TableSchema, keep: str, row: bool = False) -> str
     return f"SELECT {', '.join(map(_name, columns))} FROM {judged} WHERE {keep}"
 
 
-def _quarantined(judged: str, given: list[str]) -> str:
-    """The query of the quarantined rows of view ``judged``, as the quarantine holds them: each given column's
-    source value as text, ``_row`` and ``_reason``, in source order."""
-    text = [f"CAST({_name(SOURCE + c)} AS VARCHAR) AS {_name(c)}" for c in given]
-    return f"SELECT {', '.join(text)}, {ROW}, {REASON} FROM {judged} WHERE {REASON} IS NOT NULL"
+def _quarantined(rows: str, given: list[str], source: str = SOURCE, reason: str = REASON,
+                 where: str = f"{REASON} IS NOT NULL") -> str:
+    """The query of the quarantined rows of ``rows`` (a view of judged rows, whose given columns' source values are
+    ``<source><column>``; or the source rows in parentheses, with ``reason`` and ``where`` given), as the quarantine
+    holds them: each given column's source value as text, ``_row`` and ``_reason``, in source order."""
+    text = [f"CAST({_name(source + c)} AS VARCHAR) AS {_name(c)}" for c in given]
+    return f"SELECT {', '.join(text)}, {ROW}, {reason} FROM {rows} WHERE {where}"
 
 
 @contextlib.contextmanager
@@ -313,10 +327,12 @@ def _write(con, table, schema: TableSchema, missing: tuple[str, ...], judged: Ju
         kept = _copy(con, kept_rows(table), target, schema.in_parts)
     if kept == judged.read:
         return kept, {}
-    if kept + judged.repeats == judged.read:
-        table = _picked(con, table, judged.repeat)
     quarantine = out / "_quarantine" / f"{schema.name}.parquet"
-    _copy(con, _quarantined(_judged(con, table, schema, missing, judged.reason), given), quarantine, parts=False)
+    if kept + judged.repeats == judged.read:  # no rule to check: the repeats' reasons are known
+        rows = _quarantined(f"({con.compile(table)})", given, "", f"{judged.repeat_reason} AS {REASON}", judged.repeat)
+    else:
+        rows = _quarantined(_judged(con, table, schema, missing, judged.reason), given)
+    _copy(con, rows, quarantine, parts=False)
     return kept, _reasons(con, f"SELECT {REASON} FROM read_parquet({_quoted(str(quarantine))})")
 
 
