@@ -176,7 +176,8 @@ def _repeats(con, table, schema: TableSchema, missing: tuple[str, ...], step: St
 
     def pick(t, rows):
         return _picked(con, t, bits.of(rows)[0])
-    read = []
+
+    read = []  # the rows of the source, once counted
 
     def counted(rows: int) -> None:
         read.append(rows)
@@ -316,8 +317,9 @@ def _write(con, table, schema: TableSchema, missing: tuple[str, ...], judged: Ju
     A table in parts is written a part per range of ``_row`` where the source can skip to one (``row_count``
     given).
 
-    When every row not kept is a repeat, as in most files, the quarantine's pass checks only those, picked by their
-    row numbers; else it checks every row again."""
+    When every row not kept is a repeat, as in most files, the quarantine's pass reads only those, picked by their
+    row numbers, and checks no rule (the bitstrings that mark them give their reasons); else it checks every row
+    again."""
     def kept_rows(t) -> str:
         return _kept(_judged(con, t, schema, missing, judged.reason), schema, f"{REASON} IS NULL")
     target = table_target(out, schema.name)
