@@ -207,20 +207,28 @@ def _judged(con, table, schema: TableSchema, missing: tuple[str, ...], reason: s
     return sql_view(con, f"judged_{next(_VIEWS)}", f"SELECT * REPLACE ({reason} AS {REASON}) FROM {rows}").get_name()
 
 
-def _kept(judged: str, schema: TableSchema, keep: str, row: bool = False) -> str:
-    """The query of the kept rows of view ``judged`` (the SQL condition ``keep``): the canonical columns (and
-    ``_row``), in source order."""
+def _kept(judged: str, schema: TableSchema, row: bool = False) -> str:
+    """The query of the kept rows of view ``judged``: the canonical columns (and ``_row``), in source order."""
     columns = [*([ROW] if row else []), *schema.names]
-    return f"SELECT {', '.join(map(_name, columns))} FROM {judged} WHERE {keep}"
+    return f"SELECT {', '.join(map(_name, columns))} FROM {judged} WHERE {REASON} IS NULL"
 
 
-def _quarantined(rows: str, given: list[str], source: str = SOURCE, reason: str = REASON,
-                 where: str = f"{REASON} IS NOT NULL") -> str:
-    """The query of the quarantined rows of ``rows`` (a view of judged rows, whose given columns' source values are
-    ``<source><column>``; or the source rows in parentheses, with ``reason`` and ``where`` given), as the quarantine
-    holds them: each given column's source value as text, ``_row`` and ``_reason``, in source order."""
-    text = [f"CAST({_name(source + c)} AS VARCHAR) AS {_name(c)}" for c in given]
-    return f"SELECT {', '.join(text)}, {ROW}, {reason} FROM {rows} WHERE {where}"
+def _as_text(given: list[str], prefix: str) -> str:
+    """Each given column's source value, the column ``<prefix><name>``, as text named ``<name>``."""
+    return ", ".join(f"CAST({_name(prefix + c)} AS VARCHAR) AS {_name(c)}" for c in given)
+
+
+def _quarantined(judged: str, given: list[str]) -> str:
+    """The query of the quarantined rows of view ``judged``, as the quarantine holds them: each given column's
+    source value as text, ``_row`` and ``_reason``, in source order."""
+    return f"SELECT {_as_text(given, SOURCE)}, {ROW}, {REASON} FROM {judged} WHERE {REASON} IS NOT NULL"
+
+
+def _repeats_quarantined(con, table, judged: Judgement, given: list[str]) -> str:
+    """:func:`_quarantined` of the repeats of source table ``table`` alone, no rule checked: the bitstrings that
+    mark them give their reasons."""
+    return (f"SELECT {_as_text(given, '')}, {ROW}, {judged.repeat_reason} AS {REASON} "
+            f"FROM ({con.compile(table)}) WHERE {judged.repeat}")
 
 
 @contextlib.contextmanager
@@ -321,7 +329,7 @@ def _write(con, table, schema: TableSchema, missing: tuple[str, ...], judged: Ju
     row numbers, and checks no rule (the bitstrings that mark them give their reasons); else it checks every row
     again."""
     def kept_rows(t) -> str:
-        return _kept(_judged(con, t, schema, missing, judged.reason), schema, f"{REASON} IS NULL")
+        return _kept(_judged(con, t, schema, missing, judged.reason), schema)
     target = table_target(out, schema.name)
     if schema.in_parts and row_count is not None:
         kept = _copy_in_ranges(con, table, kept_rows, row_count, target)
@@ -330,8 +338,8 @@ def _write(con, table, schema: TableSchema, missing: tuple[str, ...], judged: Ju
     if kept == judged.read:
         return kept, {}
     quarantine = out / "_quarantine" / f"{schema.name}.parquet"
-    if kept + judged.repeats == judged.read:  # no rule to check: the repeats' reasons are known
-        rows = _quarantined(f"({con.compile(table)})", given, "", f"{judged.repeat_reason} AS {REASON}", judged.repeat)
+    if kept + judged.repeats == judged.read:  # no row failed a rule: the quarantine holds the repeats alone
+        rows = _repeats_quarantined(con, table, judged, given)
     else:
         rows = _quarantined(_judged(con, table, schema, missing, judged.reason), given)
     _copy(con, rows, quarantine, parts=False)
@@ -374,7 +382,7 @@ def validate_table(con, table, name: str, source: str | Path, *, out: str | Path
             kept = reasons.pop(None, 0)
             if collect is not None:
                 with _in_source_order(con):
-                    collect.kept = con.con.sql(_kept(rows, schema, f"{REASON} IS NULL", row=True)).to_arrow_table()
+                    collect.kept = con.con.sql(_kept(rows, schema, row=True)).to_arrow_table()
                     collect.quarantined = con.con.sql(_quarantined(rows, given)).to_arrow_table()
     finally:
         bits.close()
