@@ -95,6 +95,7 @@ def copy_source(base: Path, folder: Path, copies: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
     lines = "columns = {'line': 'VARCHAR'}, header = true, delim = '\t', quote = '', escape = '', auto_detect = false"
     for name in ("voc.csv", "sms.csv"):
         with (folder / name).open("wb") as out:

@@ -68,6 +68,7 @@ def test_values_are_read_in_the_forms_the_sources_write_them():
 def test_exact_duplicates_are_quarantined_once_the_first_is_kept():
     df = pd.concat([calls(), calls().iloc[[0, 0]]], ignore_index=True)
     df.loc[4, "duration_s"] = " 5.0 "  # the same value, written otherwise: still a duplicate
+    df.loc[3, "msisdn"] = " a\t"  # the number too
     result = validate(df, "calls", "calls.csv")
     assert len(result.kept) == 3
     assert result.quarantined[ROW].tolist() == [4, 5]
